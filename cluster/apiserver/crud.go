@@ -1,0 +1,374 @@
+package apiserver
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+	"strconv"
+
+	"github.com/minidev/mini/cluster/store"
+	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kruntime "k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/apimachinery/pkg/util/uuid"
+)
+
+// serveResource dispatches a resource request by verb and subresource.
+func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, res *Resource, ri requestInfo) {
+	if ri.Subresource != "" {
+		s.serveSubresource(w, r, res, ri)
+		return
+	}
+	if res.Namespaced && ri.Namespace == "" && ri.Verb != "list" && ri.Verb != "watch" {
+		writeError(w, apierrors.NewBadRequest(fmt.Sprintf("%s is namespaced: use /namespaces/NAMESPACE/%s", res.Name, res.Name)))
+		return
+	}
+	switch ri.Verb {
+	case "get":
+		s.handleGet(w, r, res, ri)
+	case "list":
+		s.handleList(w, r, res, ri)
+	case "watch":
+		s.handleWatch(w, r, res, ri)
+	case "create":
+		if ri.Name != "" {
+			writeError(w, apierrors.NewMethodNotSupported(schemaGR(res.Group, res.Name), "POST to a named "+res.Singular))
+			return
+		}
+		s.handleCreate(w, r, res, ri)
+	case "update":
+		s.handleUpdate(w, r, res, ri, "")
+	case "patch":
+		s.handlePatch(w, r, res, ri, "")
+	case "delete":
+		s.handleDelete(w, r, res, ri)
+	case "deletecollection":
+		s.handleDeleteCollection(w, r, res, ri)
+	default:
+		writeError(w, apierrors.NewMethodNotSupported(schemaGR(res.Group, res.Name), r.Method))
+	}
+}
+
+// getObject reads one object.
+func (s *Server) getObject(ctx context.Context, res *Resource, ns, name string) (kruntime.Object, int64, error) {
+	kv, err := s.store.Get(ctx, res.storeKey(ns, name))
+	if err != nil {
+		return nil, 0, storeError(res, name, err)
+	}
+	obj, err := fromStore(res, kv)
+	return obj, kv.Rev, err
+}
+
+func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, res *Resource, ri requestInfo) {
+	ctx, cancel := requestContext(r)
+	defer cancel()
+	obj, _, err := s.getObject(ctx, res, ri.Namespace, ri.Name)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	s.writeObject(w, r, res, http.StatusOK, obj)
+}
+
+// writeObject answers with obj, as a Table when the client asked for one.
+func (s *Server) writeObject(w http.ResponseWriter, r *http.Request, res *Resource, code int, obj kruntime.Object) {
+	if wantsTable(r) {
+		t, err := s.table(res, r, []kruntime.Object{obj}, "", "")
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, code, t)
+		return
+	}
+	writeJSON(w, code, obj)
+}
+
+func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, res *Resource, ri requestInfo) {
+	ctx, cancel := requestContext(r)
+	defer cancel()
+	mode, err := fieldValidation(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	data, err := readBody(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	obj, warnings, err := decodeObject(res, data, mode)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	created, err := s.create(ctx, res, ri.Namespace, obj, isDryRun(r))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeWarnings(w, warnings)
+	s.writeObject(w, r, res, http.StatusCreated, created)
+}
+
+// create stores a new object after defaulting and validation.
+func (s *Server) create(ctx context.Context, res *Resource, ns string, obj kruntime.Object, dryRun bool) (kruntime.Object, error) {
+	m := accessor(obj)
+	if res.Namespaced {
+		if m.GetNamespace() != "" && m.GetNamespace() != ns {
+			return nil, apierrors.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
+		}
+		m.SetNamespace(ns)
+		if err := s.checkNamespace(ctx, ns); err != nil {
+			return nil, err
+		}
+	} else {
+		m.SetNamespace("")
+	}
+	if m.GetResourceVersion() != "" {
+		return nil, apierrors.NewBadRequest("resourceVersion should not be set on objects to be created")
+	}
+	generated := m.GetName() == "" && m.GetGenerateName() != ""
+	m.SetUID(types.UID(uuid.NewUUID()))
+	m.SetCreationTimestamp(metav1.NewTime(s.now().UTC().Truncate(1e9)))
+	m.SetDeletionTimestamp(nil)
+	m.SetDeletionGracePeriodSeconds(nil)
+	m.SetManagedFields(nil)
+	if hasField(obj, "Spec") {
+		m.SetGeneration(1)
+	}
+	if res.Default != nil {
+		res.Default(obj)
+	}
+	for attempt := 0; ; attempt++ {
+		if generated {
+			m.SetName(m.GetGenerateName() + rand.String(5))
+		}
+		if errs := s.validate(res, obj, nil); len(errs) > 0 {
+			return nil, invalid(res, m.GetName(), errs)
+		}
+		data, err := toStore(res, obj)
+		if err != nil {
+			return nil, apierrors.NewInternalError(err)
+		}
+		if dryRun {
+			return obj, nil
+		}
+		rev, err := s.store.Create(ctx, res.storeKey(ns, m.GetName()), data)
+		if errors.Is(err, store.ErrExists) && generated && attempt < 8 {
+			continue
+		}
+		if err != nil {
+			return nil, storeError(res, m.GetName(), err)
+		}
+		setRV(obj, rev)
+		return obj, nil
+	}
+}
+
+// checkNamespace refuses content in a namespace that is missing or terminating.
+func (s *Server) checkNamespace(ctx context.Context, ns string) error {
+	nsRes, _ := s.reg.Lookup("", "v1", "namespaces")
+	obj, _, err := s.getObject(ctx, nsRes, "", ns)
+	if err != nil {
+		return err
+	}
+	if n := obj.(*corev1.Namespace); n.DeletionTimestamp != nil || n.Status.Phase == corev1.NamespaceTerminating {
+		return apierrors.NewForbidden(schemaGR("", "namespaces"), ns, fmt.Errorf("unable to create new content in namespace %s because it is being terminated", ns))
+	}
+	return nil
+}
+
+func (s *Server) validate(res *Resource, obj, old kruntime.Object) (errs fieldErrors) {
+	errs = validateMeta(res, accessor(obj))
+	if res.Validate != nil {
+		errs = append(errs, res.Validate(obj, old)...)
+	}
+	return errs
+}
+
+func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, res *Resource, ri requestInfo, sub string) {
+	ctx, cancel := requestContext(r)
+	defer cancel()
+	mode, err := fieldValidation(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	data, err := readBody(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	obj, warnings, err := decodeObject(res, data, mode)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	m := accessor(obj)
+	if m.GetName() != ri.Name {
+		writeError(w, apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", m.GetName(), ri.Name)))
+		return
+	}
+	if res.Namespaced && m.GetNamespace() != "" && m.GetNamespace() != ri.Namespace {
+		writeError(w, apierrors.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request"))
+		return
+	}
+	precondition := m.GetResourceVersion()
+	out, err := s.update(ctx, res, ri.Namespace, ri.Name, sub, precondition, isDryRun(r), func(kruntime.Object) (kruntime.Object, error) {
+		return obj.DeepCopyObject(), nil
+	})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeWarnings(w, warnings)
+	s.writeObject(w, r, res, http.StatusOK, out)
+}
+
+// update is Kubernetes' guaranteed update: read, let change compute the
+// new object, keep what the verb may not change, validate, write with the
+// read revision as precondition, retry on conflict unless the client gave
+// a resourceVersion of its own (then a mismatch is its 409).
+func (s *Server) update(ctx context.Context, res *Resource, ns, name, sub, precondition string, dryRun bool, change func(old kruntime.Object) (kruntime.Object, error)) (kruntime.Object, error) {
+	for {
+		old, rev, err := s.getObject(ctx, res, ns, name)
+		if err != nil {
+			return nil, err
+		}
+		if precondition != "" && precondition != strconv.FormatInt(rev, 10) {
+			return nil, storeError(res, name, store.ErrConflict)
+		}
+		obj, err := change(old.DeepCopyObject())
+		if err != nil {
+			return nil, err
+		}
+		obj = s.prepareUpdate(res, sub, old, obj)
+		if errs := s.validate(res, obj, old); len(errs) > 0 {
+			return nil, invalid(res, name, errs)
+		}
+		if dryRun {
+			return obj, nil
+		}
+		if apiequality.Semantic.DeepEqual(old, obj) {
+			return obj, nil // nothing changed: no write, no event, as Kubernetes does
+		}
+		m := accessor(obj)
+		if m.GetDeletionTimestamp() != nil && finalized(obj) {
+			// The last finalizer is gone: the object goes now.
+			kv, err := s.store.Delete(ctx, res.storeKey(ns, name), rev)
+			if errors.Is(err, store.ErrConflict) && precondition == "" {
+				continue
+			}
+			if err != nil {
+				return nil, storeError(res, name, err)
+			}
+			setRV(obj, kv.Rev)
+			return obj, nil
+		}
+		data, err := toStore(res, obj)
+		if err != nil {
+			return nil, apierrors.NewInternalError(err)
+		}
+		newRev, err := s.store.Update(ctx, res.storeKey(ns, name), rev, data)
+		if errors.Is(err, store.ErrConflict) && precondition == "" {
+			continue
+		}
+		if err != nil {
+			return nil, storeError(res, name, err)
+		}
+		setRV(obj, newRev)
+		return obj, nil
+	}
+}
+
+// prepareUpdate keeps what an update of the object (sub "") or of its
+// status (sub "status") may not change.
+func (s *Server) prepareUpdate(res *Resource, sub string, old, obj kruntime.Object) kruntime.Object {
+	if sub == "status" || sub == "finalize" {
+		// Only status changes through /status; only a namespace's
+		// spec.finalizers through /finalize.
+		out := old.DeepCopyObject()
+		copyField(out, obj, map[string]string{"status": "Status", "finalize": "Spec"}[sub])
+		accessor(out).SetResourceVersion(accessor(obj).GetResourceVersion())
+		return out
+	}
+	om, m := accessor(old), accessor(obj)
+	m.SetUID(om.GetUID())
+	m.SetNamespace(om.GetNamespace())
+	m.SetCreationTimestamp(om.GetCreationTimestamp())
+	m.SetDeletionTimestamp(om.GetDeletionTimestamp())
+	m.SetDeletionGracePeriodSeconds(om.GetDeletionGracePeriodSeconds())
+	m.SetGeneration(om.GetGeneration())
+	m.SetManagedFields(nil)
+	if res.HasSubresource("status") {
+		copyField(obj, old, "Status")
+	}
+	if res.Default != nil {
+		res.Default(obj)
+	}
+	if hasField(obj, "Spec") && !apiequality.Semantic.DeepEqual(fieldOf(old, "Spec"), fieldOf(obj, "Spec")) {
+		m.SetGeneration(om.GetGeneration() + 1)
+	}
+	return obj
+}
+
+// finalized reports whether nothing holds a deleted object any longer: no
+// finalizers, and for a namespace no spec.finalizers either.
+func finalized(obj kruntime.Object) bool {
+	if ns, ok := obj.(*corev1.Namespace); ok && len(ns.Spec.Finalizers) > 0 {
+		return false
+	}
+	return len(accessor(obj).GetFinalizers()) == 0
+}
+
+// hasField, fieldOf and copyField reach the Spec and Status of any typed object.
+func hasField(obj kruntime.Object, name string) bool {
+	return reflect.ValueOf(obj).Elem().FieldByName(name).IsValid()
+}
+
+func fieldOf(obj kruntime.Object, name string) any {
+	f := reflect.ValueOf(obj).Elem().FieldByName(name)
+	if !f.IsValid() {
+		return nil
+	}
+	return f.Interface()
+}
+
+func copyField(dst, src kruntime.Object, name string) {
+	d := reflect.ValueOf(dst).Elem().FieldByName(name)
+	sv := reflect.ValueOf(src).Elem().FieldByName(name)
+	if d.IsValid() && sv.IsValid() {
+		d.Set(sv)
+	}
+}
+
+func isDryRun(r *http.Request) bool {
+	for _, v := range r.URL.Query()["dryRun"] {
+		if v == "All" {
+			return true
+		}
+	}
+	return false
+}
+
+func writeWarnings(w http.ResponseWriter, warnings []string) {
+	for _, msg := range warnings {
+		w.Header().Add("Warning", `299 - `+strconv.Quote(msg))
+	}
+}
+
+// decodeInto decodes a JSON body into v with a 400 naming the problem.
+func decodeInto(data []byte, v any, what string) error {
+	if err := json.Unmarshal(data, v); err != nil {
+		return apierrors.NewBadRequest(fmt.Sprintf("the body is not a valid %s: %v", what, err))
+	}
+	return nil
+}

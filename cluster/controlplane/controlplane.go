@@ -1,0 +1,156 @@
+package controlplane
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/minidev/mini/cluster/apiserver"
+	"github.com/minidev/mini/cluster/controller/nodelifecycle"
+	"github.com/minidev/mini/cluster/pki"
+	"github.com/minidev/mini/cluster/store"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+)
+
+// Config is what the control plane needs.
+type Config struct {
+	// Dir is the cluster's state directory ($MINI_HOME/clusters/<name>).
+	Dir string
+	// Port is the API port, the same on every address.
+	Port int
+	// Gateway is the cluster network's gateway address, where nodes reach
+	// the API; empty serves 127.0.0.1 only.
+	Gateway string
+	// NodeMonitorGrace is how long a node may miss heartbeats before it is
+	// NotReady; 0 means 40 s, as Kubernetes.
+	NodeMonitorGrace time.Duration
+	Log              *slog.Logger
+	Version          string
+}
+
+// Files in the state directory.
+const (
+	StoreFile      = "store.db"
+	ServingCert    = "apiserver.crt"
+	ServingKey     = "apiserver.key"
+	TokensFile     = pki.TokensFile
+	BootstrapNames = "default,kube-system,kube-public,kube-node-lease"
+)
+
+// Run serves until ctx ends.
+func Run(ctx context.Context, cfg Config) error {
+	log := cfg.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	st, err := store.Open(filepath.Join(cfg.Dir, StoreFile), store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	tokens, err := pki.LoadTokens(filepath.Join(cfg.Dir, TokensFile))
+	if err != nil {
+		return err
+	}
+	// The controllers in this process get a token of their own, never written down.
+	internal, err := pki.NewToken()
+	if err != nil {
+		return err
+	}
+	tokens[internal] = pki.Identity{User: "system:kube-controller-manager", Groups: []string{"system:masters"}}
+	ca, err := pki.LoadCA(cfg.Dir)
+	if err != nil {
+		return err
+	}
+	tlsCert, err := servingCert(ca, cfg)
+	if err != nil {
+		return err
+	}
+	srv := apiserver.New(apiserver.Config{Store: st, Tokens: tokens, Log: log.With("component", "apiserver"), Version: cfg.Version})
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{tlsCert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}},
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+	addrs := []string{"127.0.0.1"}
+	if cfg.Gateway != "" {
+		addrs = append(addrs, cfg.Gateway)
+	}
+	errc := make(chan error, len(addrs))
+	for _, a := range addrs {
+		ln, err := net.Listen("tcp", net.JoinHostPort(a, strconv.Itoa(cfg.Port)))
+		if err != nil {
+			return fmt.Errorf("listen on %s:%d: %w (is another program using port %d?)", a, cfg.Port, err, cfg.Port)
+		}
+		go func() { errc <- hs.ServeTLS(ln, "", "") }()
+	}
+	log.Info("API server listening", "addresses", addrs, "port", cfg.Port)
+
+	client, err := kubernetes.NewForConfig(&rest.Config{
+		Host:            "https://127.0.0.1:" + strconv.Itoa(cfg.Port),
+		BearerToken:     internal,
+		TLSClientConfig: rest.TLSClientConfig{CAData: ca.CertPEM},
+		QPS:             200, Burst: 400,
+	})
+	if err != nil {
+		return err
+	}
+	if err := bootstrap(ctx, client); err != nil {
+		return fmt.Errorf("create the cluster's namespaces: %w", err)
+	}
+	nlc := nodelifecycle.New(nodelifecycle.Config{Client: client, Grace: cfg.NodeMonitorGrace, Log: log.With("controller", "nodelifecycle")})
+	go nlc.Run(ctx)
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("API server: %w", err)
+		}
+	}
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	log.Info("control plane stopping")
+	return hs.Shutdown(shutdown)
+}
+
+// servingCert issues a fresh serving certificate for today's addresses
+// (Docker may have moved the gateway since the last start).
+func servingCert(ca *pki.CA, cfg Config) (tls.Certificate, error) {
+	ips := []net.IP{net.IPv4(127, 0, 0, 1), pki.KubernetesServiceIP}
+	if cfg.Gateway != "" {
+		ips = append(ips, net.ParseIP(cfg.Gateway))
+	}
+	certPEM, keyPEM, err := ca.ServingCert(ips, nil)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	if err := os.WriteFile(filepath.Join(cfg.Dir, ServingCert), certPEM, 0o644); err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.X509KeyPair(certPEM, keyPEM)
+}
+
+// bootstrap creates the namespaces every Kubernetes cluster has.
+func bootstrap(ctx context.Context, client kubernetes.Interface) error {
+	for _, name := range []string{"default", "kube-system", "kube-public", "kube-node-lease"} {
+		_, err := client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
+		if err != nil && !apierrors.IsAlreadyExists(err) {
+			return err
+		}
+	}
+	return nil
+}
