@@ -16,9 +16,17 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	kprotobuf "k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
+	clientscheme "k8s.io/client-go/kubernetes/scheme"
 	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 )
+
+// protobufType is Kubernetes' protobuf media type.
+const protobufType = "application/vnd.kubernetes.protobuf"
+
+// protobufSerializer reads protobuf bodies of every built-in kind.
+var protobufSerializer = kprotobuf.NewSerializer(clientscheme.Scheme, clientscheme.Scheme)
 
 func schemaGR(group, resource string) schema.GroupResource {
 	return schema.GroupResource{Group: group, Resource: resource}
@@ -41,7 +49,16 @@ func readBody(r *http.Request) ([]byte, error) {
 	if len(strings.TrimSpace(string(data))) == 0 {
 		return nil, apierrors.NewBadRequest("the request body is empty: send a JSON or YAML object")
 	}
-	if ct := r.Header.Get("Content-Type"); strings.Contains(ct, "yaml") {
+	ct := r.Header.Get("Content-Type")
+	if strings.HasPrefix(ct, protobufType) {
+		// client-go sends protobuf by default: decode it, go on in JSON.
+		obj, _, err := protobufSerializer.Decode(data, nil, nil)
+		if err != nil {
+			return nil, apierrors.NewBadRequest("the request body is not valid protobuf: " + err.Error())
+		}
+		return json.Marshal(obj)
+	}
+	if strings.Contains(ct, "yaml") {
 		j, err := yaml.YAMLToJSON(data)
 		if err != nil {
 			return nil, apierrors.NewBadRequest("the request body is not valid YAML: " + err.Error())

@@ -31,8 +31,9 @@ type NodeInfo struct {
 	Privileged bool
 }
 
-// ListNodes returns the containers, in any state, carrying all of labels,
-// sorted by name.
+// ListNodes returns the containers, in any state, carrying all of labels
+// (a label with an empty value matches any value), sorted by name. With no
+// labels it returns every container of the engine, mini's or not.
 func (c *Client) ListNodes(ctx context.Context, labels map[string]string) ([]NodeInfo, error) {
 	list, err := c.api.ContainerList(ctx, container.ListOptions{All: true, Filters: labelArgs(labels)})
 	if err != nil {
@@ -115,9 +116,13 @@ func (c *Client) StartContainer(ctx context.Context, name string) error {
 }
 
 // StopContainer sends the container name SIGTERM and kills it after timeout
-// (rounded up to whole seconds; 0 kills at once).
+// (rounded up to whole seconds; 0 kills at once, a negative one waits
+// forever). A stopped node stays stopped: unless-stopped does not restart it.
 func (c *Client) StopContainer(ctx context.Context, name string, timeout time.Duration) error {
-	secs := int((timeout + time.Second - 1) / time.Second)
+	secs := -1
+	if timeout >= 0 {
+		secs = int((timeout + time.Second - 1) / time.Second)
+	}
 	if err := c.api.ContainerStop(ctx, name, container.StopOptions{Timeout: &secs}); err != nil {
 		return fmt.Errorf("stop container %s: %w", name, err)
 	}

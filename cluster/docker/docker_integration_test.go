@@ -200,6 +200,20 @@ func TestIntegrationNodeLifecycle(t *testing.T) {
 	labels := map[string]string{LabelCluster: id}
 	ref := loadTestImage(ctx, t, c, id)
 
+	// Broken archives are refused with the engine's reason.
+	if err := c.LoadImage(ctx, strings.NewReader("this is not a tar")); err == nil {
+		t.Error("LoadImage of garbage succeeded")
+	} else {
+		t.Logf("LoadImage of garbage: %v", err)
+	}
+	missing := nodeimage.Open(filepath.Join(t.TempDir(), "missing"), id+"/node:missing")
+	if err := c.LoadImage(ctx, missing); err == nil || !strings.Contains(err.Error(), "no such file") {
+		t.Errorf("LoadImage of a missing binary = %v, want its error", err)
+	} else {
+		t.Logf("LoadImage of a missing binary: %v", err)
+	}
+	missing.Close()
+
 	img, err := c.api.ImageInspect(ctx, ref)
 	if err != nil {
 		t.Fatal(err)

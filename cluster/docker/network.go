@@ -21,13 +21,17 @@ type Network struct {
 }
 
 // EnsureNetwork returns the bridge network name, creating it with labels if
-// it does not exist; created says whether this call made it.
+// no network of that name exists; created says whether this call made it. A
+// network of that name made by someone else is returned as it is: check its
+// Labels before adopting it.
 //
 // `docker network create` is not atomic: two parallel creates can make two
-// networks of one name (kind#1596). Callers hold a per-cluster lock, and
-// EnsureNetwork also de-duplicates: it keeps the oldest network of that name
-// (by creation time, then ID) and removes the others, so parallel callers
-// agree on the survivor.
+// networks of one name (kind#1596). EnsureNetwork repairs that: after
+// creating, it keeps the oldest network of the name (by creation time, then
+// ID) and removes the others, so every caller converges on one survivor. It
+// is a repair, not a lock: a caller that returned before a racing create
+// finished may have been handed the network the racer then removed, so
+// callers must hold a per-cluster lock around creation.
 func (c *Client) EnsureNetwork(ctx context.Context, name string, labels map[string]string) (Network, bool, error) {
 	existing, err := c.networksNamed(ctx, name)
 	if err != nil {
@@ -64,18 +68,24 @@ func (c *Client) dedupNetworks(ctx context.Context, name string) (Network, error
 	if len(nets) == 0 {
 		return Network{}, fmt.Errorf("network %s vanished right after it was created", name)
 	}
-	slices.SortFunc(nets, func(a, b network.Summary) int {
-		if c := a.Created.Compare(b.Created); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
+	oldestFirst(nets)
 	for _, dup := range nets[1:] {
 		if err := c.api.NetworkRemove(ctx, dup.ID); err != nil && !IsNotFound(err) {
 			return Network{}, fmt.Errorf("remove duplicate network %s (%.12s): %w", name, dup.ID, err)
 		}
 	}
 	return toNetwork(nets[0]), nil
+}
+
+// oldestFirst sorts nets by creation time, then ID, and returns it.
+func oldestFirst(nets []network.Summary) []network.Summary {
+	slices.SortFunc(nets, func(a, b network.Summary) int {
+		if c := a.Created.Compare(b.Created); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return nets
 }
 
 // networksNamed lists the networks whose name is exactly name (the engine's
@@ -88,9 +98,16 @@ func (c *Client) networksNamed(ctx context.Context, name string) ([]network.Summ
 	return slices.DeleteFunc(nets, func(n network.Summary) bool { return n.Name != name }), nil
 }
 
-// InspectNetwork returns the network called name; IsNotFound(err) when there
-// is none.
+// InspectNetwork returns the network called name (the oldest, should there
+// be duplicates) or with ID name; IsNotFound(err) when there is none.
 func (c *Client) InspectNetwork(ctx context.Context, name string) (Network, error) {
+	nets, err := c.networksNamed(ctx, name)
+	if err != nil {
+		return Network{}, fmt.Errorf("inspect network %s: %w", name, err)
+	}
+	if len(nets) > 0 {
+		return toNetwork(oldestFirst(nets)[0]), nil
+	}
 	n, err := c.api.NetworkInspect(ctx, name, network.InspectOptions{})
 	if err != nil {
 		return Network{}, fmt.Errorf("inspect network %s: %w", name, err)
@@ -98,16 +115,30 @@ func (c *Client) InspectNetwork(ctx context.Context, name string) (Network, erro
 	return toNetwork(n), nil
 }
 
-// RemoveNetwork removes the network called name; a missing network is not
-// an error.
+// RemoveNetwork removes every network called name, or the one with ID name;
+// a missing network is not an error.
 func (c *Client) RemoveNetwork(ctx context.Context, name string) error {
-	if err := c.api.NetworkRemove(ctx, name); err != nil && !IsNotFound(err) {
+	nets, err := c.networksNamed(ctx, name)
+	if err != nil {
 		return fmt.Errorf("remove network %s: %w", name, err)
+	}
+	ids := []string{name}
+	if len(nets) > 0 {
+		ids = ids[:0]
+		for _, n := range nets {
+			ids = append(ids, n.ID)
+		}
+	}
+	for _, id := range ids {
+		if err := c.api.NetworkRemove(ctx, id); err != nil && !IsNotFound(err) {
+			return fmt.Errorf("remove network %s: %w", name, err)
+		}
 	}
 	return nil
 }
 
-// ListNetworks returns the networks carrying all of labels.
+// ListNetworks returns the networks carrying all of labels (a label with an
+// empty value matches any value), sorted by name.
 func (c *Client) ListNetworks(ctx context.Context, labels map[string]string) ([]Network, error) {
 	args := labelArgs(labels)
 	nets, err := c.api.NetworkList(ctx, network.ListOptions{Filters: args})

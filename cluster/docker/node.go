@@ -41,8 +41,13 @@ type NodeSpec struct {
 // calls on the same Client go straight to the fallback.
 //
 // On any error RunNode removes the container it created, and only that one:
-// a container that already had the name is left alone.
+// a container that already had the name is left alone. (If ctx ends while
+// the engine is still creating the container, the engine may finish without
+// RunNode learning its ID; roll back by label, as `mini up` does.)
 func (c *Client) RunNode(ctx context.Context, spec NodeSpec) (fellBack bool, err error) {
+	if spec.Name == "" || spec.Image == "" {
+		return false, fmt.Errorf("run node %q: a container name and an image are required", spec.Name)
+	}
 	if !c.unprivileged.Load() {
 		err := c.createAndStart(ctx, spec, true)
 		if err == nil || !isPrivilegedRefused(err) {

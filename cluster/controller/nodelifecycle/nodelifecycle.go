@@ -101,6 +101,12 @@ func (c *Controller) reconcileAll(ctx context.Context) {
 		return
 	}
 	for _, n := range nodes {
+		if r := readyCondition(n); r != nil && r.Status == corev1.ConditionTrue && hasTaint(n.Spec.Taints, UnreachableTaints[0]) {
+			if err := c.clearTaints(ctx, n.DeepCopy()); err != nil {
+				c.cfg.Log.Error("Failed to remove unreachable taints", "node", n.Name, "err", err)
+			}
+			continue
+		}
 		lease, _ := c.leases.Leases(LeaseNamespace).Get(n.Name)
 		if !Stale(n, lease, c.cfg.Now(), c.cfg.Grace) {
 			continue
@@ -171,4 +177,20 @@ func hasTaint(ts []corev1.Taint, t corev1.Taint) bool {
 		}
 	}
 	return false
+}
+
+// clearTaints removes the unreachable taints of a node that is Ready again.
+func (c *Controller) clearTaints(ctx context.Context, n *corev1.Node) error {
+	var keep []corev1.Taint
+	for _, t := range n.Spec.Taints {
+		if t.Key != corev1.TaintNodeUnreachable {
+			keep = append(keep, t)
+		}
+	}
+	n.Spec.Taints = keep
+	_, err := c.cfg.Client.CoreV1().Nodes().Update(ctx, n, metav1.UpdateOptions{})
+	if err == nil {
+		c.cfg.Log.Info("Node is ready again", "node", n.Name)
+	}
+	return err
 }

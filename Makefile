@@ -1,0 +1,36 @@
+# mini: build, run and test. Every target fetches what it needs (Go modules
+# through the Go proxy); nothing is installed by hand.
+GO      ?= go
+BIN     := bin/mini
+export CGO_ENABLED := 0
+
+.PHONY: build up down test unit e2e vet bench clean
+
+## build: the static mini binary at bin/mini
+build:
+	$(GO) build -trimpath -o $(BIN) ./cmd/mini
+
+## up: build, then start a 3-node cluster named "mini"
+up: build
+	./$(BIN) up --name mini --nodes 3
+
+## down: delete the "mini" cluster
+down: build
+	./$(BIN) down --name mini
+
+## test: vet, unit tests (race detector) and end-to-end tests on real Docker
+test: vet unit e2e
+
+vet:
+	$(GO) mod download
+	test -z "$$(gofmt -l cmd cluster nodeimage)" || (gofmt -l cmd cluster nodeimage; exit 1)
+	$(GO) vet ./...
+
+unit:
+	CGO_ENABLED=1 $(GO) test -race -short -count=1 ./...
+
+e2e: build
+	MINI_BINARY=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 20m ./cluster/docker/ ./nodeimage/ ./cluster/e2e/...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,115 @@
+package cluster
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"time"
+)
+
+// MaxNodes is the most nodes a cluster may have: each node is a container
+// with its own agent, and a laptop runs out of memory and inotify watches
+// long before a thousand (k3d#376).
+const MaxNodes = 100
+
+var nameRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+
+// ValidateName checks a cluster name: a DNS label of at most 32 characters,
+// so that node names (<name>-node-N) stay valid hostnames.
+func ValidateName(name string) error {
+	if len(name) == 0 || len(name) > 32 || !nameRE.MatchString(name) {
+		return fmt.Errorf("--name %q is not valid: use 1 to 32 lowercase letters, digits and '-', starting and ending with a letter or digit", name)
+	}
+	return nil
+}
+
+// ValidateNodes checks a node count.
+func ValidateNodes(n int) error {
+	if n < 1 || n > MaxNodes {
+		return fmt.Errorf("--nodes %d is out of range: a cluster has 1 to %d nodes", n, MaxNodes)
+	}
+	return nil
+}
+
+// DefaultHome is $MINI_HOME, else ~/.mini.
+func DefaultHome() string {
+	if h := os.Getenv("MINI_HOME"); h != "" {
+		return h
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ".mini"
+	}
+	return filepath.Join(home, ".mini")
+}
+
+// State is what a cluster's directory records.
+type State struct {
+	Name      string    `json:"name"`
+	Nodes     []string  `json:"nodes"`
+	Port      int       `json:"port"`
+	Network   string    `json:"network"`
+	Image     string    `json:"image"`
+	Created   time.Time `json:"created"`
+	NodeGrace string    `json:"nodeMonitorGrace,omitempty"`
+}
+
+// Files of a cluster directory.
+const (
+	stateFile      = "state.json"
+	pidFile        = "controlplane.pid"
+	logFile        = "controlplane.log"
+	kubeconfigFile = "kubeconfig"
+)
+
+// dir is a cluster's state directory.
+func (p *Provider) dir(name string) string { return filepath.Join(p.Home, "clusters", name) }
+
+func (p *Provider) readState(name string) (*State, error) {
+	b, err := os.ReadFile(filepath.Join(p.dir(name), stateFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("cluster %q does not exist: create it with `mini up --name %s`", name, name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var st State
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, fmt.Errorf("cluster %q: %s is damaged (%v): remove it with `mini down --name %s`", name, filepath.Join(p.dir(name), stateFile), err, name)
+	}
+	return &st, nil
+}
+
+func (p *Provider) writeState(st *State) error {
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(p.dir(st.Name), stateFile)
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// NetworkName is the Docker network of a cluster.
+func NetworkName(cluster string) string { return "mini-" + cluster }
+
+// NodeName is the n-th node's name (and hostname); n counts from 1.
+func NodeName(cluster string, n int) string { return fmt.Sprintf("%s-node-%d", cluster, n) }
+
+// ContainerName is the Docker container of a node.
+func ContainerName(node string) string { return "mini-" + node }
+
+// VolumeName is the Docker volume holding a node's /var/lib/mini.
+func VolumeName(node string) string { return "mini-" + node + "-var" }
+
+// ReadStateDir reads the state of the cluster whose directory is dir.
+func ReadStateDir(dir string) (*State, error) {
+	p := &Provider{Home: filepath.Dir(filepath.Dir(dir))}
+	return p.readState(filepath.Base(dir))
+}
