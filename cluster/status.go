@@ -76,13 +76,13 @@ type NodeStatus struct {
 
 // ClusterStatus is `mini status`.
 type ClusterStatus struct {
-	Name       string
-	PID        int
-	API        string
-	Uptime     time.Duration
-	Log        string
-	Nodes      []NodeStatus
-	APIError   error
+	Name     string
+	PID      int
+	API      string
+	Uptime   time.Duration
+	Log      string
+	Nodes    []NodeStatus
+	APIError error
 }
 
 // Status reports the control plane and each node.

@@ -85,8 +85,10 @@ func TestClientGoInformer(t *testing.T) {
 	inf := f.Core().V1().ConfigMaps().Informer()
 	events := make(chan string, 100)
 	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(o any) { events <- "add " + o.(*corev1.ConfigMap).Name },
-		UpdateFunc: func(_, o any) { events <- "update " + o.(*corev1.ConfigMap).Name + "=" + o.(*corev1.ConfigMap).Data["k"] },
+		AddFunc: func(o any) { events <- "add " + o.(*corev1.ConfigMap).Name },
+		UpdateFunc: func(_, o any) {
+			events <- "update " + o.(*corev1.ConfigMap).Name + "=" + o.(*corev1.ConfigMap).Data["k"]
+		},
 		DeleteFunc: func(o any) { events <- "delete " + o.(*corev1.ConfigMap).Name },
 	})
 	f.Start(ctx.Done())

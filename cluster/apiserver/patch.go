@@ -28,7 +28,7 @@ func applyPatch(res *Resource, obj kruntime.Object, pt types.PatchType, patch []
 			return nil, nil, apierrors.NewBadRequest("the JSON patch is not valid: " + err.Error())
 		}
 		if patched, err = p.Apply(orig); err != nil {
-			return nil, nil, statusError(http.StatusUnprocessableEntity, metav1.StatusReasonInvalid, "the JSON patch cannot be applied: " + err.Error())
+			return nil, nil, statusError(http.StatusUnprocessableEntity, metav1.StatusReasonInvalid, "the JSON patch cannot be applied: "+err.Error())
 		}
 	case types.MergePatchType:
 		if patched, err = jsonpatch.MergePatch(orig, patch); err != nil {

@@ -50,7 +50,9 @@ func (s *Server) table(res *Resource, r *http.Request, objs []kruntime.Object, r
 	if spec == nil {
 		spec = &TableSpec{
 			Columns: []Column{{Name: "Age", Type: "string", Description: "CreationTimestamp is a timestamp representing the server time when this object was created."}},
-			Cells:   func(obj kruntime.Object, now time.Time) []any { return []any{age(accessor(obj).GetCreationTimestamp(), now)} },
+			Cells: func(obj kruntime.Object, now time.Time) []any {
+				return []any{age(accessor(obj).GetCreationTimestamp(), now)}
+			},
 		}
 	}
 	for _, c := range spec.Columns {
