@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	flag.Parse()
 	binary = os.Getenv("MINI_BINARY")
 	if binary == "" && !testing.Short() {
 		dir, err := os.MkdirTemp("", "mini-e2e-")
@@ -33,7 +35,9 @@ func TestMain(m *testing.M) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			panic("build mini: " + err.Error() + "\n" + string(out))
 		}
-		defer os.RemoveAll(dir)
+		code := m.Run()
+		os.RemoveAll(dir)
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }
