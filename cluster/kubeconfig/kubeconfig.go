@@ -3,6 +3,7 @@ package kubeconfig
 import (
 	"errors"
 	"fmt"
+	"github.com/minidev/mini/cluster/internal/atomicfile"
 	"os"
 	"path/filepath"
 
@@ -49,7 +50,7 @@ func WriteFile(path string, c Cluster) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("write kubeconfig: %w", err)
 	}
-	return writeFileAtomic(path, data, 0o600)
+	return atomicfile.Write(path, data, 0o600)
 }
 
 // DefaultPath returns the kubeconfig that kubectl would use: the first entry

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/minidev/mini/cluster/internal/atomicfile"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -104,7 +105,7 @@ func (l locker) edit(path string, fn func(*clientcmdapi.Config) error) error {
 	if old != nil && bytes.Equal(data, old) {
 		return nil
 	}
-	return writeFileAtomic(target, data, perm)
+	return atomicfile.Write(target, data, perm)
 }
 
 func ensureMaps(cfg *clientcmdapi.Config) {

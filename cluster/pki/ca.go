@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/minidev/mini/cluster/internal/atomicfile"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -84,10 +85,10 @@ func (ca *CA) Write(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("write CA: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, CAKeyFile), keyPEM, 0o600); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, CAKeyFile), keyPEM, 0o600); err != nil {
 		return fmt.Errorf("write CA: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, CACertFile), ca.CertPEM, 0o644); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, CACertFile), ca.CertPEM, 0o644); err != nil {
 		return fmt.Errorf("write CA: %w", err)
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/minidev/mini/cluster/internal/atomicfile"
 	"os"
 	"sort"
 
@@ -82,7 +83,7 @@ func WriteTokens(path string, tokens map[string]Identity) error {
 	if err != nil {
 		return fmt.Errorf("write tokens %s: %w", path, err)
 	}
-	return writeFileAtomic(path, data, 0o600)
+	return atomicfile.Write(path, data, 0o600)
 }
 
 // LoadTokens reads the file WriteTokens wrote. Errors name the file and, for

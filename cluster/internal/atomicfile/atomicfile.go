@@ -1,4 +1,5 @@
-package pki
+// Package atomicfile writes files so readers see the old content or the new, never a mix.
+package atomicfile
 
 import (
 	"fmt"
@@ -6,10 +7,10 @@ import (
 	"path/filepath"
 )
 
-// writeFileAtomic writes data to path through a temporary file in the same
+// Write writes data to path through a temporary file in the same
 // directory and a rename, so readers see the old content or the new, never a
 // mix. The file gets mode perm whatever the umask.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
+func Write(path string, data []byte, perm os.FileMode) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
