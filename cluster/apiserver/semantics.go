@@ -83,13 +83,13 @@ func hasString[T ~string](list []T, s T) bool {
 func podFields(o kruntime.Object) map[string]string {
 	p := o.(*corev1.Pod)
 	return map[string]string{
-		"spec.nodeName":           p.Spec.NodeName,
-		"spec.restartPolicy":      string(p.Spec.RestartPolicy),
-		"spec.schedulerName":      p.Spec.SchedulerName,
-		"spec.serviceAccountName": p.Spec.ServiceAccountName,
-		"spec.hostNetwork":        fmt.Sprint(p.Spec.HostNetwork),
-		"status.phase":            string(p.Status.Phase),
-		"status.podIP":            p.Status.PodIP,
+		"spec.nodeName":            p.Spec.NodeName,
+		"spec.restartPolicy":       string(p.Spec.RestartPolicy),
+		"spec.schedulerName":       p.Spec.SchedulerName,
+		"spec.serviceAccountName":  p.Spec.ServiceAccountName,
+		"spec.hostNetwork":         fmt.Sprint(p.Spec.HostNetwork),
+		"status.phase":             string(p.Status.Phase),
+		"status.podIP":             p.Status.PodIP,
 		"status.nominatedNodeName": p.Status.NominatedNodeName,
 	}
 }
