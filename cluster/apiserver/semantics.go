@@ -12,6 +12,7 @@ import (
 
 // semantics attaches the per-kind hooks to a resource of DefaultResources.
 func semantics(r *Resource) {
+	defer attachHooks(r)
 	switch r.GVK().GroupKind().String() {
 	case "Namespace":
 		r.Subresources = []string{"status", "finalize"}
@@ -172,7 +173,11 @@ var podTable = &TableSpec{
 		if restarts > 0 && !lastRestart.IsZero() {
 			restartCell = fmt.Sprintf("%d (%s ago)", restarts, age(lastRestart, now))
 		}
-		ip, node, nominated, gates := orNone(p.Status.PodIP), orNone(p.Spec.NodeName), orNone(p.Status.NominatedNodeName), "<none>"
+		ip := p.Status.PodIP
+		if len(p.Status.PodIPs) > 0 {
+			ip = p.Status.PodIPs[0].IP
+		}
+		ip, node, nominated, gates := orNone(ip), orNone(p.Spec.NodeName), orNone(p.Status.NominatedNodeName), "<none>"
 		if len(p.Spec.ReadinessGates) > 0 {
 			gates = fmt.Sprintf("%d/%d", readyGates(p), len(p.Spec.ReadinessGates))
 		}
