@@ -156,3 +156,31 @@ func TestWatchExpired(t *testing.T) {
 		t.Fatal("no event from an expired watch")
 	}
 }
+
+// TestCreateResetsStatus: status sent on create is dropped (it is written
+// through /status), except for nodes, as in Kubernetes.
+func TestCreateResetsStatus(t *testing.T) {
+	t.Parallel()
+	c, _ := newTestServer(t, store.Options{})
+	ctx := context.Background()
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "p"},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "img:1"}}},
+		Status:     corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "10.0.0.1"},
+	}
+	got, err := c.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status.Phase != corev1.PodPending || got.Status.PodIP != "" {
+		t.Errorf("pod status after create = %s/%q, want Pending and no IP", got.Status.Phase, got.Status.PodIP)
+	}
+	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n"}, Status: corev1.NodeStatus{Phase: corev1.NodeRunning}}
+	gotNode, err := c.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gotNode.Status.Phase != corev1.NodeRunning {
+		t.Errorf("node status after create = %q, want it kept", gotNode.Status.Phase)
+	}
+}

@@ -144,6 +144,11 @@ func (s *Server) create(ctx context.Context, res *Resource, ns string, obj krunt
 	if hasField(obj, "Spec") {
 		m.SetGeneration(1)
 	}
+	if res.HasSubresource("status") && res.Kind != "Node" {
+		// Status is written through /status, not on create (nodes are the
+		// exception, as in Kubernetes: their agent may post it at once).
+		resetField(obj, "Status")
+	}
 	if res.Default != nil {
 		res.Default(obj)
 	}
@@ -340,6 +345,12 @@ func fieldOf(obj kruntime.Object, name string) any {
 		return nil
 	}
 	return f.Interface()
+}
+
+func resetField(obj kruntime.Object, name string) {
+	if f := reflect.ValueOf(obj).Elem().FieldByName(name); f.IsValid() {
+		f.Set(reflect.Zero(f.Type()))
+	}
 }
 
 func copyField(dst, src kruntime.Object, name string) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/minidev/mini/cluster/pki"
 	"github.com/minidev/mini/cluster/store"
+	"github.com/minidev/mini/cluster/version"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -59,7 +60,7 @@ func New(cfg Config) *Server {
 		cfg.BookmarkInterval = 30 * time.Second
 	}
 	if cfg.Version == "" {
-		cfg.Version = "v1.34.0-mini"
+		cfg.Version = version.Version
 	}
 	return &Server{cfg: cfg, store: cfg.Store, reg: cfg.Registry, log: cfg.Log, now: cfg.Now}
 }
@@ -135,7 +136,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) version(w http.ResponseWriter, r *http.Request) {
 	v := s.cfg.Version
-	major, minor := "1", "34"
+	major, minor := "1", "37"
 	if parts := strings.SplitN(strings.TrimPrefix(v, "v"), ".", 3); len(parts) >= 2 {
 		major, minor = parts[0], parts[1]
 	}

@@ -3,4 +3,4 @@
 package version
 
 // Version is set at build time with -ldflags "-X .../cluster/version.Version=...".
-var Version = "v1.34.0-mini.0"
+var Version = "v1.37.0-mini.0"
