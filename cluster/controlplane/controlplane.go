@@ -14,13 +14,16 @@ import (
 	"time"
 
 	"github.com/minidev/mini/cluster/apiserver"
+	"github.com/minidev/mini/cluster/controller/namespace"
 	"github.com/minidev/mini/cluster/controller/nodelifecycle"
+	"github.com/minidev/mini/cluster/controller/serviceaccount"
 	"github.com/minidev/mini/cluster/pki"
 	"github.com/minidev/mini/cluster/store"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 )
 
@@ -99,12 +102,18 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	log.Info("API server listening", "addresses", addrs, "port", cfg.Port)
 
-	client, err := kubernetes.NewForConfig(&rest.Config{
+	restCfg := &rest.Config{
 		Host:            "https://127.0.0.1:" + strconv.Itoa(cfg.Port),
 		BearerToken:     internal,
 		TLSClientConfig: rest.TLSClientConfig{CAData: ca.CertPEM},
 		QPS:             200, Burst: 400,
-	})
+		UserAgent:       "mini-controlplane",
+	}
+	client, err := kubernetes.NewForConfig(restCfg)
+	if err != nil {
+		return err
+	}
+	meta, err := metadata.NewForConfig(restCfg)
 	if err != nil {
 		return err
 	}
@@ -113,6 +122,8 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	nlc := nodelifecycle.New(nodelifecycle.Config{Client: client, Grace: cfg.NodeMonitorGrace, Log: log.With("controller", "nodelifecycle")})
 	go nlc.Run(ctx)
+	go namespace.New(namespace.Config{Client: client, Metadata: meta, Log: log}).Run(ctx)
+	go serviceaccount.New(client, log).Run(ctx)
 
 	select {
 	case <-ctx.Done():
