@@ -107,7 +107,7 @@ func Run(ctx context.Context, cfg Config) error {
 		BearerToken:     internal,
 		TLSClientConfig: rest.TLSClientConfig{CAData: ca.CertPEM},
 		QPS:             200, Burst: 400,
-		UserAgent:       "mini-controlplane",
+		UserAgent: "mini-controlplane",
 	}
 	client, err := kubernetes.NewForConfig(restCfg)
 	if err != nil {

@@ -172,4 +172,3 @@ func indentYAML(w io.Writer, v any) error {
 	}
 	return nil
 }
-
