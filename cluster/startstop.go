@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
 	"time"
 )
 
@@ -58,6 +60,9 @@ func (p *Provider) Start(ctx context.Context, name string, wait time.Duration) e
 			if pid := p.controlPlanePID(name); pid != 0 {
 				return fmt.Sprintf("running, pid %d", pid), nil
 			}
+			if err := portFree(st.Port); err != nil {
+				return "", fmt.Errorf("the API port %d of cluster %q is in use by another program (%v): stop that program, or `mini down --name %s` and `mini up` again to get a new port", st.Port, name, err, name)
+			}
 			// Docker may give the network a new gateway after a restart: read it now.
 			nw, err := p.Docker.InspectNetwork(ctx, st.Network)
 			if err != nil {
@@ -100,4 +105,13 @@ func (p *Provider) Start(ctx context.Context, name string, wait time.Duration) e
 	}
 	fmt.Fprintf(p.Out, "Cluster %q is running.\n", name)
 	return nil
+}
+
+// portFree reports whether the API port can be bound on 127.0.0.1.
+func portFree(port int) error {
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return errors.Unwrap(errors.Unwrap(err))
+	}
+	return ln.Close()
 }

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -51,6 +53,16 @@ func TestLifecycle(t *testing.T) {
 	if st := e.must("list"); !strings.Contains(st, "Stopped") {
 		t.Errorf("list after stop does not say Stopped:\n%s", st)
 	}
+	// The API port taken by another program: start says so in one line and changes nothing.
+	port := apiPort(t, e, name)
+	ln, err := net.Listen("tcp", "127.0.0.1:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := e.mini("start", "--name", name); err == nil || !strings.Contains(out, "API port "+port+" of cluster") || !strings.Contains(out, "in use by another program") {
+		t.Errorf("start with the port in use: %v\n%s", err, out)
+	}
+	ln.Close()
 	e.must("start", "--name", name)
 	waitNodes(t, c, 30*time.Second, "3 Ready nodes after stop/start", allReady(3))
 
@@ -180,4 +192,20 @@ func TestBadInput(t *testing.T) {
 	if entries, _ := os.ReadDir(filepath.Join(e.home, "clusters")); len(entries) > 0 {
 		t.Errorf("bad input left state behind: %v", entries)
 	}
+}
+
+// apiPort reads the cluster's API port from its state.
+func apiPort(t *testing.T, e *env, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(e.home, "clusters", name, "state.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Port int `json:"port"`
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	return strconv.Itoa(st.Port)
 }
