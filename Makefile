@@ -32,5 +32,9 @@ unit:
 e2e: build
 	MINI_BINARY=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 20m ./cluster/docker/ ./nodeimage/ ./cluster/e2e/...
 
+## bench: lifecycle, API, watch and memory against baselines of the same run (bench-results.json)
+bench: build
+	$(GO) run ./cmd/minibench --mini $(CURDIR)/$(BIN)
+
 clean:
 	rm -rf bin
