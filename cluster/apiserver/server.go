@@ -98,12 +98,14 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		if s.cfg.Tokens != nil && !public(r.URL.Path) {
 			auth := r.Header.Get("Authorization")
 			token, ok := strings.CutPrefix(auth, "Bearer ")
+			// The message is Kubernetes' own: kubectl prints it as
+			// "error: You must be logged in to the server (Unauthorized)".
 			if !ok {
-				writeError(w, apierrors.NewUnauthorized("Unauthorized: a bearer token is required"))
+				writeError(w, apierrors.NewUnauthorized("Unauthorized"))
 				return
 			}
 			if _, ok := s.cfg.Tokens.Lookup(strings.TrimSpace(token)); !ok {
-				writeError(w, apierrors.NewUnauthorized("Unauthorized: the bearer token is not valid for this cluster"))
+				writeError(w, apierrors.NewUnauthorized("Unauthorized"))
 				return
 			}
 		}

@@ -37,9 +37,12 @@ func TestMain(m *testing.M) {
 		}
 		code := m.Run()
 		os.RemoveAll(dir)
+		removeKubectl()
 		os.Exit(code)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeKubectl()
+	os.Exit(code)
 }
 
 // env is one test's MINI_HOME and KUBECONFIG.
