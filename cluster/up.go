@@ -125,9 +125,17 @@ func (p *Provider) Up(ctx context.Context, o UpOptions) (err error) {
 			return fmt.Sprintf("pid %d, https://127.0.0.1:%d", pid, st.Port), p.waitAPI(wctx, o.Name, st.Port, caPEM)
 		}},
 		{"Nodes", func(ctx context.Context) (string, error) {
+			known := p.rememberedRefusal(ctx)
 			fellBack, err := p.runNodes(ctx, st, caPEM, nodeTokens, created)
+			if fellBack && !known {
+				p.rememberRefusal(ctx)
+			}
 			if fellBack && p.Verbose {
-				fmt.Fprintf(p.Out, "   the engine refused --privileged (\"unable to apply caps\"): nodes run with all grantable capabilities, seccomp/apparmor unconfined and a read-write /sys/fs/cgroup\n")
+				how := "refused --privileged (\"unable to apply caps\")"
+				if known {
+					how = "is known to refuse --privileged (remembered in " + p.enginesPath() + "; delete it to try again)"
+				}
+				fmt.Fprintf(p.Out, "   the engine %s: nodes run with all grantable capabilities, seccomp/apparmor unconfined and a read-write /sys/fs/cgroup\n", how)
 			}
 			detail := fmt.Sprintf("%d started", len(st.Nodes))
 			if fellBack {

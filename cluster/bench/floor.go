@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	minidocker "github.com/minidev/mini/cluster/docker"
 	"github.com/minidev/mini/cluster/pki"
 )
 
@@ -62,7 +63,7 @@ func (f *floor) probe(ctx context.Context) (refusal time.Duration, err error) {
 		return 0, nil
 	}
 	refusal = time.Since(begin)
-	if !privilegedRefused(err) {
+	if !minidocker.IsPrivilegedRefused(err) {
 		return 0, err
 	}
 	if _, err := docker(ctx, "rm", "-f", f.container(1)); err != nil {
@@ -73,14 +74,6 @@ func (f *floor) probe(ctx context.Context) (refusal time.Duration, err error) {
 	}
 	f.flags = fallbackFlags
 	return refusal, nil
-}
-
-// privilegedRefused mirrors cluster/docker's check of the engine's answer
-// to --privileged.
-func privilegedRefused(err error) bool {
-	msg := strings.ToLower(err.Error())
-	return strings.Contains(msg, "unable to apply caps") ||
-		(strings.Contains(msg, "operation not permitted") && strings.Contains(msg, "caps"))
 }
 
 // time creates the network and n running containers, as fast as the CLI

@@ -2,7 +2,7 @@ package docker
 
 import "strings"
 
-// isPrivilegedRefused reports whether err, from starting a privileged
+// IsPrivilegedRefused reports whether err, from starting a privileged
 // container, says the runtime could not grant the capabilities --privileged
 // asks for. runc reports it as
 //
@@ -12,7 +12,7 @@ import "strings"
 // when the host's capability bounding set lacks one (rootless engines, some
 // CI sandboxes). Older runc versions say "apply caps" in other words, so
 // "operation not permitted" together with "caps" counts too.
-func isPrivilegedRefused(err error) bool {
+func IsPrivilegedRefused(err error) bool {
 	if err == nil {
 		return false
 	}

@@ -26,8 +26,8 @@ func TestIsPrivilegedRefused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := isPrivilegedRefused(tt.err); got != tt.want {
-				t.Errorf("isPrivilegedRefused(%v) = %v, want %v", tt.err, got, tt.want)
+			if got := IsPrivilegedRefused(tt.err); got != tt.want {
+				t.Errorf("IsPrivilegedRefused(%v) = %v, want %v", tt.err, got, tt.want)
 			}
 		})
 	}

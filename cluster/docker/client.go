@@ -127,3 +127,18 @@ func labelArgs(labels map[string]string) filters.Args {
 	}
 	return args
 }
+
+// EngineID identifies the engine and its version: what mini remembers
+// about an engine (such as its refusal of --privileged) is keyed by it, so
+// an upgraded engine is asked again.
+func (c *Client) EngineID(ctx context.Context) (string, error) {
+	info, err := c.api.Info(ctx)
+	if err != nil {
+		return "", fmt.Errorf("docker info: %w", err)
+	}
+	return info.ID + "/" + info.ServerVersion, nil
+}
+
+// AssumeUnprivileged makes RunNode go straight to the fallback, for an
+// engine known to refuse --privileged.
+func (c *Client) AssumeUnprivileged() { c.unprivileged.Store(true) }

@@ -34,7 +34,7 @@ type NodeSpec struct {
 // process (mini is PID 1). It adds LabelNetwork to the labels.
 //
 // It asks for --privileged first. If the engine refuses it when the
-// container starts (see isPrivilegedRefused), RunNode removes that
+// container starts (see IsPrivilegedRefused), RunNode removes that
 // container and recreates it with the fallback (every capability but the
 // ones the host lacks, seccomp/AppArmor/system paths unconfined, a
 // read-write /sys/fs/cgroup), and returns fellBack=true. Once refused, later
@@ -50,7 +50,7 @@ func (c *Client) RunNode(ctx context.Context, spec NodeSpec) (fellBack bool, err
 	}
 	if !c.unprivileged.Load() {
 		err := c.createAndStart(ctx, spec, true)
-		if err == nil || !isPrivilegedRefused(err) {
+		if err == nil || !IsPrivilegedRefused(err) {
 			return false, err
 		}
 		c.unprivileged.Store(true)
