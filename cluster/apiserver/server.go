@@ -43,6 +43,8 @@ type Server struct {
 	reg   *Registry
 	log   *slog.Logger
 	now   func() time.Time
+	// events shares the decoding of watch events among watchers.
+	events *eventCache
 }
 
 // New returns a server; call Handler to serve it.
@@ -62,7 +64,7 @@ func New(cfg Config) *Server {
 	if cfg.Version == "" {
 		cfg.Version = version.Version
 	}
-	return &Server{cfg: cfg, store: cfg.Store, reg: cfg.Registry, log: cfg.Log, now: cfg.Now}
+	return &Server{cfg: cfg, store: cfg.Store, reg: cfg.Registry, log: cfg.Log, now: cfg.Now, events: newEventCache(4096)}
 }
 
 // Handler returns the HTTP handler with authentication, body limits and

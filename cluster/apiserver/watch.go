@@ -121,12 +121,12 @@ func (s *Server) handleWatch(w http.ResponseWriter, r *http.Request, res *Resour
 				return // store closed or watcher too slow: the client re-watches
 			}
 			last = ev.Rev
-			typ, obj, err := s.translate(res, sel, ev)
+			typ, d, err := s.translate(res, sel, ev)
 			if err != nil {
 				s.log.Error("Failed to decode watch event", "key", ev.Key, "err", err)
 				continue
 			}
-			if typ != "" && !ew.object(typ, obj) {
+			if typ != "" && !ew.decoded(typ, d) {
 				return
 			}
 			if len(events) == 0 {
@@ -137,38 +137,32 @@ func (s *Server) handleWatch(w http.ResponseWriter, r *http.Request, res *Resour
 }
 
 // translate turns a store event into the watch event a selective watcher
-// sees; typ is empty when the watcher sees nothing.
-func (s *Server) translate(res *Resource, sel selector, ev store.Event) (watch.EventType, kruntime.Object, error) {
-	cur, err := fromStore(res, store.KV{Key: ev.Key, Value: ev.Value, Rev: ev.Rev})
-	if err != nil {
-		return "", nil, err
+// sees; typ is empty when the watcher sees nothing. The decoding is shared
+// by all watchers of the event.
+func (s *Server) translate(res *Resource, sel selector, ev store.Event) (watch.EventType, *decodedEvent, error) {
+	d := s.events.get(res, ev)
+	if d.err != nil {
+		return "", nil, d.err
 	}
-	prevMatch := false
-	if ev.PrevValue != nil {
-		prev, err := fromStore(res, store.KV{Key: ev.Key, Value: ev.PrevValue, Rev: ev.Rev})
-		if err != nil {
-			return "", nil, err
-		}
-		prevMatch = sel.matches(prev)
-	}
-	curMatch := sel.matches(cur)
+	prevMatch := d.prev != nil && sel.matches(d.prev)
+	curMatch := sel.matches(d.cur)
 	switch ev.Type {
 	case store.Added:
 		if curMatch {
-			return watch.Added, cur, nil
+			return watch.Added, d, nil
 		}
 	case store.Modified:
 		switch {
 		case curMatch && prevMatch:
-			return watch.Modified, cur, nil
+			return watch.Modified, d, nil
 		case curMatch:
-			return watch.Added, cur, nil
+			return watch.Added, d, nil
 		case prevMatch:
-			return watch.Deleted, cur, nil
+			return watch.Deleted, d, nil
 		}
 	case store.Deleted:
 		if curMatch || prevMatch {
-			return watch.Deleted, cur, nil
+			return watch.Deleted, d, nil
 		}
 	}
 	return "", nil, nil
@@ -212,6 +206,14 @@ func (e *eventWriter) object(typ watch.EventType, obj kruntime.Object) bool {
 		return e.write(typ, t)
 	}
 	return e.write(typ, obj)
+}
+
+// decoded writes a shared decoded event: its JSON as is, or a Table row.
+func (e *eventWriter) decoded(typ watch.EventType, d *decodedEvent) bool {
+	if e.table {
+		return e.object(typ, d.cur)
+	}
+	return e.write(typ, d.curJSON)
 }
 
 // bookmark tells the client it has seen everything up to rev.
