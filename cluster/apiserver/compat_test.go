@@ -19,7 +19,7 @@ import (
 )
 
 // newTestServer serves a fresh store over HTTP to a real client-go clientset.
-func newTestServer(t *testing.T, opts store.Options) (kubernetes.Interface, *store.Store) {
+func newTestServer(t testing.TB, opts store.Options) (kubernetes.Interface, *store.Store) {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "store.db"), opts)
 	if err != nil {
@@ -28,7 +28,7 @@ func newTestServer(t *testing.T, opts store.Options) (kubernetes.Interface, *sto
 	t.Cleanup(func() { st.Close() })
 	ts := httptest.NewServer(New(Config{Store: st, BookmarkInterval: 200 * time.Millisecond}).Handler())
 	t.Cleanup(ts.Close)
-	c, err := kubernetes.NewForConfig(&rest.Config{Host: ts.URL})
+	c, err := kubernetes.NewForConfig(&rest.Config{Host: ts.URL, QPS: 5000, Burst: 5000})
 	if err != nil {
 		t.Fatal(err)
 	}
