@@ -209,3 +209,49 @@ func apiPort(t *testing.T, e *env, name string) string {
 	}
 	return strconv.Itoa(st.Port)
 }
+
+// TestUpRollback: an up that fails (here: nodes cannot be Ready within a
+// 1 ms wait) removes everything it created, and down stays safe to repeat.
+func TestUpRollback(t *testing.T) {
+	e := newEnv(t)
+	name := uniqueName("rb")
+	out, err := e.mini("up", "--name", name, "--nodes", "2", "--wait", "1ms", "--no-kubeconfig-merge")
+	if err == nil {
+		t.Fatalf("up with a 1ms wait succeeded:\n%s", out)
+	}
+	if !strings.Contains(out, "✗ Waiting for nodes Ready") || !strings.Contains(out, "Removing what this run created") {
+		t.Errorf("up output does not show the failed step and the rollback:\n%s", out)
+	}
+	assertNothingLeft(t, name)
+	if _, err := os.Stat(filepath.Join(e.home, "clusters", name)); !os.IsNotExist(err) {
+		t.Errorf("state directory left behind: %v", err)
+	}
+	for i := 0; i < 2; i++ {
+		if out := e.must("down", "--name", name); !strings.Contains(out, "does not exist") {
+			t.Errorf("down #%d of a cluster that is gone said:\n%s", i+1, out)
+		}
+	}
+}
+
+// TestLogsDump collects the control plane's and each node's log.
+func TestLogsDump(t *testing.T) {
+	e := newEnv(t)
+	name := uniqueName("logs")
+	e.up(name, "--nodes", "2", "--no-kubeconfig-merge")
+	dir := filepath.Join(t.TempDir(), "dump")
+	e.must("logs-dump", "--name", name, "--dir", dir)
+	for file, want := range map[string]string{
+		"controlplane.log":   "API server listening",
+		name + "-node-1.log": "node registered and ready",
+		name + "-node-2.log": "node registered and ready",
+	} {
+		b, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil {
+			t.Errorf("logs-dump did not write %s: %v", file, err)
+			continue
+		}
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s lacks %q:\n%s", file, want, b)
+		}
+	}
+}
