@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -229,8 +230,22 @@ func (e *kubectlEnv) writeFile(name, content string) string {
 // requestLog records every request the server answered, with its status.
 type requestLog struct {
 	mu      sync.Mutex
-	entries []string
-	codes   []int
+	entries []request
+}
+
+// request is one request the server answered.
+type request struct {
+	method, uri string // uri with its query
+	contentType string
+	code        int
+}
+
+func (r request) String() string {
+	s := r.method + " " + r.uri
+	if r.contentType != "" {
+		s += " (" + r.contentType + ")"
+	}
+	return fmt.Sprintf("%s -> %d", s, r.code)
 }
 
 func (l *requestLog) wrap(h http.Handler) http.Handler {
@@ -239,19 +254,23 @@ func (l *requestLog) wrap(h http.Handler) http.Handler {
 		h.ServeHTTP(rec, r)
 		l.mu.Lock()
 		defer l.mu.Unlock()
-		l.entries = append(l.entries, fmt.Sprintf("%s %s -> %d", r.Method, r.URL.RequestURI(), rec.code))
-		l.codes = append(l.codes, rec.code)
+		l.entries = append(l.entries, request{method: r.Method, uri: r.URL.RequestURI(), contentType: r.Header.Get("Content-Type"), code: rec.code})
 	})
+}
+
+// all returns the requests recorded since the last reset.
+func (l *requestLog) all() []request {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.entries)
 }
 
 // failed lists the requests answered with a 4xx or 5xx.
 func (l *requestLog) failed() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var out []string
-	for i, e := range l.entries {
-		if l.codes[i] >= 400 {
-			out = append(out, e)
+	for _, r := range l.all() {
+		if r.code >= 400 {
+			out = append(out, r.String())
 		}
 	}
 	return out
@@ -261,7 +280,7 @@ func (l *requestLog) failed() []string {
 func (l *requestLog) reset() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.entries, l.codes = nil, nil
+	l.entries = nil
 }
 
 // statusRecorder keeps the status code and still streams (watch needs Flush).

@@ -5,6 +5,8 @@ package e2e
 
 import (
 	"context"
+	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -164,6 +166,53 @@ func expectNoBadRequests(t *testing.T, e *kubectlEnv) {
 	for _, r := range e.requests.failed() {
 		if !strings.HasSuffix(r, "-> 404") {
 			t.Errorf("the server refused a request kubectl made: %s", r)
+		}
+	}
+}
+
+// expectStrategicPatches checks the PATCH requests since the last reset: n
+// of them, each a strategic merge patch, each with fieldValidation=Strict but
+// diff's dry runs.
+func expectStrategicPatches(t *testing.T, e *kubectlEnv, n int) {
+	t.Helper()
+	var patches []string
+	for _, r := range e.requests.all() {
+		if r.method != http.MethodPatch {
+			continue
+		}
+		patches = append(patches, r.String())
+		u, err := url.Parse(r.uri)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := u.Query()
+		if r.contentType != "application/strategic-merge-patch+json" || q.Get("dryRun") != "All" && q.Get("fieldValidation") != "Strict" {
+			t.Errorf("kubectl sent %s, want a strategic merge patch with fieldValidation=Strict", r)
+		}
+	}
+	if len(patches) != n {
+		t.Errorf("kubectl sent %d PATCH requests, want %d:\n%s", len(patches), n, strings.Join(patches, "\n"))
+	}
+}
+
+// expectOpenAPIV3 checks that kubectl read each of the OpenAPI v3 documents
+// at paths and never asked for OpenAPI v2: what it knew of the schemas came
+// from v3.
+func expectOpenAPIV3(t *testing.T, e *kubectlEnv, paths ...string) {
+	t.Helper()
+	read := map[string]bool{}
+	for _, r := range e.requests.all() {
+		path, _, _ := strings.Cut(r.uri, "?")
+		if strings.HasPrefix(path, "/openapi/v2") {
+			t.Errorf("kubectl asked for OpenAPI v2: %s", r)
+		}
+		if r.method == http.MethodGet && r.code == http.StatusOK {
+			read[path] = true
+		}
+	}
+	for _, p := range paths {
+		if !read[p] {
+			t.Errorf("kubectl did not read %s", p)
 		}
 	}
 }

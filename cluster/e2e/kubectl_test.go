@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -246,18 +247,36 @@ spec:
     spec:
       containers:
       - name: web
-        image: nginx:1.27
+        image: IMAGE
+`
+
+// webDeployment is deploymentManifest with its replicas and image.
+func webDeployment(replicas int, image string) string {
+	return strings.NewReplacer("REPLICAS", strconv.Itoa(replicas), "IMAGE", image).Replace(deploymentManifest)
+}
+
+// podManifest is a Pod of two containers, web running IMAGE.
+const podManifest = `apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+spec:
+  containers:
+  - name: web
+    image: IMAGE
+  - name: sidecar
+    image: busybox
 `
 
 func testKubectlApply(t *testing.T, e *kubectlEnv) {
-	manifest := e.writeFile("web.yaml", strings.Replace(deploymentManifest, "REPLICAS", "2", 1))
+	manifest := e.writeFile("web.yaml", webDeployment(2, "nginx:1.27"))
 	if out := e.must("apply", "-f", manifest); out != "deployment.apps/web created\n" {
 		t.Errorf("first apply: %q, want \"deployment.apps/web created\"", out)
 	}
 	if out := e.must("apply", "-f", manifest); out != "deployment.apps/web unchanged\n" {
 		t.Errorf("second apply: %q, want \"deployment.apps/web unchanged\"", out)
 	}
-	e.writeFile("web.yaml", strings.Replace(deploymentManifest, "REPLICAS", "3", 1))
+	e.writeFile("web.yaml", webDeployment(3, "nginx:1.27"))
 	if out := e.must("apply", "-f", manifest); out != "deployment.apps/web configured\n" {
 		t.Errorf("apply with replicas 3: %q, want \"deployment.apps/web configured\"", out)
 	}
@@ -272,10 +291,53 @@ func testKubectlApply(t *testing.T, e *kubectlEnv) {
 	if last.Spec.Replicas == nil || *last.Spec.Replicas != 3 || last.Name != "web" {
 		t.Errorf("last-applied-configuration = %+v, want the manifest with replicas 3", last)
 	}
+
+	e.writeFile("web.yaml", webDeployment(3, "nginx:1.28"))
+	if out := e.must("apply", "-f", manifest); out != "deployment.apps/web configured\n" {
+		t.Errorf("apply with image nginx:1.28: %q, want \"deployment.apps/web configured\"", out)
+	}
+	if cs := e.getDeployment("default", "web").Spec.Template.Spec.Containers; len(cs) != 1 || cs[0].Image != "nginx:1.28" {
+		t.Errorf("containers after apply = %+v, want one web with nginx:1.28", cs)
+	}
+	// A patch that adds an unknown field is refused (fieldValidation=Strict).
+	bad := e.writeFile("bad.yaml", strings.Replace(webDeployment(4, "nginx:1.28"), "  replicas: 4\n", "  replicas: 4\n  replicaz: 1\n", 1))
+	errOut := e.fails("apply", "-f", bad)
+	if !strings.HasPrefix(errOut, "Error from server (BadRequest): error when applying patch:") || !strings.HasSuffix(errOut, `strict decoding error: unknown field "spec.replicaz"`+"\n") {
+		t.Errorf("apply of a patch with an unknown field: stderr\n%s\nwant a BadRequest naming \"spec.replicaz\"", errOut)
+	}
+	// diff sends the patch as a dry run and exits 1 on a difference.
+	e.writeFile("web.yaml", webDeployment(4, "nginx:1.28"))
+	out, errOut, code := e.kubectl("diff", "-f", manifest)
+	if code != 1 || errOut != "" || !strings.Contains(out, "\n-  replicas: 3\n+  replicas: 4\n") {
+		t.Errorf("diff with replicas 4: exit code %d, want 1 and the replicas change\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if r := e.getDeployment("default", "web").Spec.Replicas; *r != 3 {
+		t.Errorf("replicas after a refused apply and a diff = %d, want 3", *r)
+	}
+
+	pod := e.writeFile("pod.yaml", strings.Replace(podManifest, "IMAGE", "nginx:1.27", 1))
+	if out := e.must("apply", "-f", pod); out != "pod/p created\n" {
+		t.Errorf("apply of a pod: %q, want \"pod/p created\"", out)
+	}
+	e.writeFile("pod.yaml", strings.Replace(podManifest, "IMAGE", "nginx:1.28", 1))
+	if out := e.must("apply", "-f", pod); out != "pod/p configured\n" {
+		t.Errorf("apply of a pod with image nginx:1.28: %q, want \"pod/p configured\"", out)
+	}
+	p, err := e.client.CoreV1().Pods("default").Get(context.Background(), "p", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cs := p.Spec.Containers; len(cs) != 2 || cs[0].Name != "web" || cs[0].Image != "nginx:1.28" || cs[1].Name != "sidecar" || cs[1].Image != "busybox" {
+		t.Errorf("pod containers after apply = %+v, want web with nginx:1.28, then sidecar", cs)
+	}
+
+	// Deployment: replicas, image, the refused field, diff; pod: image.
+	expectStrategicPatches(t, e, 5)
+	expectOpenAPIV3(t, e, "/openapi/v3/apis/apps/v1", "/openapi/v3/api/v1")
 }
 
 func testKubectlApplyUnknownField(t *testing.T, e *kubectlEnv) {
-	bad := e.writeFile("bad.yaml", strings.Replace(deploymentManifest, "  replicas: REPLICAS\n", "  replicas: 1\n  replicass: 2\n", 1))
+	bad := e.writeFile("bad.yaml", strings.Replace(webDeployment(1, "nginx:1.27"), "  replicas: 1\n", "  replicas: 1\n  replicass: 2\n", 1))
 	// With OpenAPI v3 served, kubectl leaves the check to the server (fieldValidation=Strict).
 	want := "Error from server (BadRequest): error when creating \"" + bad + "\": Deployment in version \"v1\" cannot be handled as a Deployment: strict decoding error: unknown field \"spec.replicass\"\n"
 	if errOut := e.fails("apply", "-f", bad); errOut != want {
@@ -290,6 +352,15 @@ func testKubectlApplyUnknownField(t *testing.T, e *kubectlEnv) {
 	}
 	if r := e.getDeployment("default", "web").Spec.Replicas; *r != 1 {
 		t.Errorf("replicas = %d, want 1", *r)
+	}
+	// create validates as apply does; a field in a list is named by its index.
+	badPod := e.writeFile("pod.yaml", strings.Replace(podManifest, "    image: IMAGE\n", "    imagez: x\n    image: nginx:1.27\n", 1))
+	want = "Error from server (BadRequest): error when creating \"" + badPod + "\": Pod in version \"v1\" cannot be handled as a Pod: strict decoding error: unknown field \"spec.containers[0].imagez\"\n"
+	if errOut := e.fails("create", "-f", badPod); errOut != want {
+		t.Errorf("create with an unknown field: stderr\n%s\nwant\n%s", errOut, want)
+	}
+	if _, err := e.client.CoreV1().Pods("default").Get(context.Background(), "p", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("the rejected Pod exists: %v", err)
 	}
 }
 
@@ -522,6 +593,17 @@ func testKubectlExplain(t *testing.T, e *kubectlEnv) {
 	expectLines(t, "explain pod.spec", out,
 		`^KIND:\s+Pod$`, `^VERSION:\s+v1$`, `^FIELD:\s+spec <PodSpec>$`, `^DESCRIPTION:$`,
 		`Specification of the desired behavior of the pod`, `^FIELDS:$`, `^\s+containers\s+<\[\]Container> -required-$`)
+	// --recursive follows the references between schemas: the nesting shows.
+	out = e.must("explain", "deployment.spec.strategy", "--recursive")
+	expectLines(t, "explain deployment.spec.strategy --recursive", out,
+		`^GROUP:\s+apps$`, `^KIND:\s+Deployment$`, `^FIELD:\s+strategy <DeploymentStrategy>$`,
+		`^\s+DeploymentStrategy describes how to replace existing pods with new ones\.$`,
+		"^FIELDS:\n  rollingUpdate\t<RollingUpdateDeployment>\n    maxSurge\t<IntOrString>\n    maxUnavailable\t<IntOrString>\n  type\t<string>$")
+	out = e.must("explain", "deployment.spec", "--recursive")
+	expectLines(t, "explain deployment.spec --recursive", out,
+		"^  selector\t<LabelSelector> -required-$", "^  template\t<PodTemplateSpec> -required-$",
+		"^      creationTimestamp\t<string>$", "^      containers\t<\\[\\]Container> -required-$")
+	expectOpenAPIV3(t, e, "/openapi/v3/api/v1", "/openapi/v3/apis/apps/v1")
 }
 
 func testKubectlUnauthorized(t *testing.T, e *kubectlEnv) {
