@@ -15,6 +15,10 @@ import (
 type memory struct {
 	RSS  int64
 	Peak int64
+	// Anon is private memory (RssAnon); File is resident pages of mapped
+	// files (RssFile), for mini mostly its own binary, shared by every
+	// process that runs the same file.
+	Anon, File int64
 }
 
 // readMemory reads /proc/<pid>/status. For a container's process this works
@@ -39,7 +43,7 @@ func parseStatus(status []byte) (memory, error) {
 	sc := bufio.NewScanner(bytes.NewReader(status))
 	for sc.Scan() {
 		key, val, ok := strings.Cut(sc.Text(), ":")
-		if !ok || (key != "VmRSS" && key != "VmHWM") {
+		if !ok || (key != "VmRSS" && key != "VmHWM" && key != "RssAnon" && key != "RssFile") {
 			continue
 		}
 		fields := strings.Fields(val)
@@ -50,12 +54,18 @@ func parseStatus(status []byte) (memory, error) {
 		if err != nil || kb < 0 {
 			return memory{}, fmt.Errorf("%s: cannot read %q", key, strings.TrimSpace(val))
 		}
-		if key == "VmRSS" {
+		switch key {
+		case "VmRSS":
 			m.RSS = kb * 1024
-		} else {
+			seen++
+		case "VmHWM":
 			m.Peak = kb * 1024
+			seen++
+		case "RssAnon":
+			m.Anon = kb * 1024
+		case "RssFile":
+			m.File = kb * 1024
 		}
-		seen++
 	}
 	if seen != 2 {
 		// Kernel threads and zombies have no Vm* lines.

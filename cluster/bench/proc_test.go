@@ -28,7 +28,8 @@ func TestParseStatus(t *testing.T) {
 		want    memory
 		wantErr string
 	}{
-		{"control plane", statusSample, memory{RSS: 31000 * 1024, Peak: 33692 * 1024}, ""},
+		{"control plane", statusSample, memory{RSS: 31000 * 1024, Peak: 33692 * 1024, Anon: 12000 * 1024}, ""},
+		{"private and shared pages", "VmRSS:\t30 kB\nVmHWM:\t31 kB\nRssAnon:\t6 kB\nRssFile:\t24 kB\n", memory{RSS: 30 * 1024, Peak: 31 * 1024, Anon: 6 * 1024, File: 24 * 1024}, ""},
 		{"order does not matter", "VmRSS:\t1 kB\nVmHWM:\t2 kB\n", memory{RSS: 1024, Peak: 2048}, ""},
 		{"kernel thread or zombie", "Name:\tkthreadd\nState:\tS (sleeping)\n", memory{}, "no VmRSS and VmHWM"},
 		{"only one of them", "VmHWM:\t2 kB\n", memory{}, "no VmRSS and VmHWM"},
