@@ -79,16 +79,19 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, res *Resource
 
 // writeObject answers with obj, as a Table when the client asked for one.
 func (s *Server) writeObject(w http.ResponseWriter, r *http.Request, res *Resource, code int, obj kruntime.Object) {
-	if wantsTable(r) {
+	switch viewOf(r) {
+	case viewTable:
 		t, err := s.table(res, r, []kruntime.Object{obj}, "", "")
 		if err != nil {
 			writeError(w, err)
 			return
 		}
 		writeJSON(w, code, t)
-		return
+	case viewPartial:
+		writeJSON(w, code, partialObject(obj))
+	default:
+		writeJSON(w, code, obj)
 	}
-	writeJSON(w, code, obj)
 }
 
 func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, res *Resource, ri requestInfo) {

@@ -11,6 +11,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/fields"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	kruntime "k8s.io/apimachinery/pkg/runtime"
 )
@@ -168,13 +169,17 @@ type list struct {
 }
 
 func (s *Server) writeList(w http.ResponseWriter, r *http.Request, res *Resource, items []kruntime.Object, rev int64, cont string) {
-	if wantsTable(r) {
+	switch viewOf(r) {
+	case viewTable:
 		t, err := s.table(res, r, items, strconv.FormatInt(rev, 10), cont)
 		if err != nil {
 			writeError(w, err)
 			return
 		}
 		writeJSON(w, http.StatusOK, t)
+		return
+	case viewPartial:
+		writeJSON(w, http.StatusOK, partialList(items, metav1.ListMeta{ResourceVersion: strconv.FormatInt(rev, 10), Continue: cont}))
 		return
 	}
 	md := map[string]string{"resourceVersion": strconv.FormatInt(rev, 10)}

@@ -2,7 +2,6 @@ package apiserver
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -21,16 +20,6 @@ type TableSpec struct {
 	Columns []Column
 	// Cells returns one value per column, given the clock.
 	Cells func(obj kruntime.Object, now time.Time) []any
-}
-
-// wantsTable reports whether the client asked for a meta.k8s.io Table.
-func wantsTable(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
-		if strings.Contains(part, "as=Table") && strings.Contains(part, "g=meta.k8s.io") {
-			return true
-		}
-	}
-	return false
 }
 
 // age prints a timestamp's age as kubectl does.

@@ -176,7 +176,7 @@ type eventWriter struct {
 	res     *Resource
 	enc     *json.Encoder
 	flusher http.Flusher
-	table   bool
+	view    view
 }
 
 func newEventWriter(w http.ResponseWriter, r *http.Request, s *Server, res *Resource) *eventWriter {
@@ -184,7 +184,7 @@ func newEventWriter(w http.ResponseWriter, r *http.Request, s *Server, res *Reso
 	w.Header().Set("Transfer-Encoding", "chunked")
 	w.WriteHeader(http.StatusOK)
 	f, _ := w.(http.Flusher)
-	return &eventWriter{w: w, r: r, s: s, res: res, enc: json.NewEncoder(w), flusher: f, table: wantsTable(r)}
+	return &eventWriter{w: w, r: r, s: s, res: res, enc: json.NewEncoder(w), flusher: f, view: viewOf(r)}
 }
 
 func (e *eventWriter) write(typ watch.EventType, obj any) bool {
@@ -198,19 +198,22 @@ func (e *eventWriter) write(typ watch.EventType, obj any) bool {
 }
 
 func (e *eventWriter) object(typ watch.EventType, obj kruntime.Object) bool {
-	if e.table {
+	switch e.view {
+	case viewTable:
 		t, err := e.s.table(e.res, e.r, []kruntime.Object{obj}, accessor(obj).GetResourceVersion(), "")
 		if err != nil {
 			return e.write(watch.Error, toStatus(err))
 		}
 		return e.write(typ, t)
+	case viewPartial:
+		return e.write(typ, partialObject(obj))
 	}
 	return e.write(typ, obj)
 }
 
 // decoded writes a shared decoded event: its JSON as is, or a Table row.
 func (e *eventWriter) decoded(typ watch.EventType, d *decodedEvent) bool {
-	if e.table {
+	if e.view != viewFull {
 		return e.object(typ, d.cur)
 	}
 	return e.write(typ, d.curJSON)
@@ -228,11 +231,14 @@ func (e *eventWriter) bookmark(rev int64, end bool) bool {
 	if end {
 		m.SetAnnotations(map[string]string{initialEventsEnd: "true"})
 	}
-	if e.table {
+	switch e.view {
+	case viewTable:
 		return e.write(watch.Bookmark, &metav1.Table{
 			TypeMeta: metav1.TypeMeta{Kind: "Table", APIVersion: "meta.k8s.io/v1"},
 			ListMeta: metav1.ListMeta{ResourceVersion: strconv.FormatInt(rev, 10)},
 		})
+	case viewPartial:
+		return e.write(watch.Bookmark, partialObject(obj))
 	}
 	return e.write(watch.Bookmark, obj)
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/minidev/mini/cluster/apiserver"
+	"github.com/minidev/mini/cluster/controller/garbagecollector"
 	"github.com/minidev/mini/cluster/controller/namespace"
 	"github.com/minidev/mini/cluster/controller/nodelifecycle"
 	"github.com/minidev/mini/cluster/controller/serviceaccount"
@@ -124,6 +125,11 @@ func Run(ctx context.Context, cfg Config) error {
 	go nlc.Run(ctx)
 	go namespace.New(namespace.Config{Client: client, Metadata: meta, Log: log}).Run(ctx)
 	go serviceaccount.New(client, log).Run(ctx)
+	gc, err := garbagecollector.New(garbagecollector.Config{Discovery: client.Discovery(), Metadata: meta, Log: log})
+	if err != nil {
+		return err
+	}
+	go gc.Run(ctx)
 
 	select {
 	case <-ctx.Done():
