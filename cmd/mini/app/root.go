@@ -45,7 +45,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	root.AddCommand(
 		newUp(g), newDown(g), newStart(g), newStop(g), newList(g), newStatus(g),
 		newKubeconfig(g), newLogsDump(g), newControlPlane(g), newAgent(g), newVersion(g),
-		newApply(g), newGet(g), newDescribe(g), newDelete(g),
+		newApply(g), newGet(g), newDescribe(g), newDelete(g), newUI(g),
 	)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(stderr, "error: %v\n", err)
