@@ -26,6 +26,21 @@ func ValidateName(name string) error {
 	return nil
 }
 
+// MaxSimulatedNodes bounds --simulated-nodes: their pod ranges
+// (10.246.0.0/15) hold 511 nodes.
+const MaxSimulatedNodes = 500
+
+// ValidateSimulatedNodes checks a simulated node count.
+func ValidateSimulatedNodes(n int) error {
+	if n < 0 || n > MaxSimulatedNodes {
+		return fmt.Errorf("--simulated-nodes %d is out of range: a cluster simulates 0 to %d nodes", n, MaxSimulatedNodes)
+	}
+	return nil
+}
+
+// SimulatedPrefix names a cluster's simulated nodes: <prefix>-<i>.
+func SimulatedPrefix(cluster string) string { return cluster + "-sim" }
+
 // ValidateNodes checks a node count.
 func ValidateNodes(n int) error {
 	if n < 1 || n > MaxNodes {
@@ -55,6 +70,8 @@ type State struct {
 	Image     string    `json:"image"`
 	Created   time.Time `json:"created"`
 	NodeGrace string    `json:"nodeMonitorGrace,omitempty"`
+	// SimulatedNodes is how many nodes the control plane simulates.
+	SimulatedNodes int `json:"simulatedNodes,omitempty"`
 }
 
 // Files of a cluster directory.

@@ -27,6 +27,8 @@ type UpOptions struct {
 	MergeKubeconfig bool
 	// NodeMonitorGrace overrides the 40 s a node may miss heartbeats.
 	NodeMonitorGrace time.Duration
+	// SimulatedNodes adds nodes the control plane simulates (no containers).
+	SimulatedNodes int
 }
 
 // ErrAlreadyUp is returned (wrapped) by Up for a cluster that is running.
@@ -39,6 +41,9 @@ func (p *Provider) Up(ctx context.Context, o UpOptions) (err error) {
 		return err
 	}
 	if err := ValidateNodes(o.Nodes); err != nil {
+		return err
+	}
+	if err := ValidateSimulatedNodes(o.SimulatedNodes); err != nil {
 		return err
 	}
 	if err := nodeimage.Check(p.Binary); err != nil {
@@ -59,14 +64,18 @@ func (p *Provider) Up(ctx context.Context, o UpOptions) (err error) {
 		return fmt.Errorf("containers labelled %s=%s exist but mini has no state for them: remove them with `mini down --name %s`", docker.LabelCluster, o.Name, o.Name)
 	}
 
-	st := &State{Name: o.Name, Network: NetworkName(o.Name), Created: time.Now().UTC()}
+	st := &State{Name: o.Name, Network: NetworkName(o.Name), Created: time.Now().UTC(), SimulatedNodes: o.SimulatedNodes}
 	if o.NodeMonitorGrace > 0 {
 		st.NodeGrace = o.NodeMonitorGrace.String()
 	}
 	for i := 1; i <= o.Nodes; i++ {
 		st.Nodes = append(st.Nodes, NodeName(o.Name, i))
 	}
-	fmt.Fprintf(p.Out, "Creating cluster %q with %d node(s) ...\n", o.Name, o.Nodes)
+	if o.SimulatedNodes > 0 {
+		fmt.Fprintf(p.Out, "Creating cluster %q with %d node(s) and %d simulated node(s) ...\n", o.Name, o.Nodes, o.SimulatedNodes)
+	} else {
+		fmt.Fprintf(p.Out, "Creating cluster %q with %d node(s) ...\n", o.Name, o.Nodes)
+	}
 	created := &undo{}
 	defer func() {
 		if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/minidev/mini/cluster/controller/nodelifecycle"
 	"github.com/minidev/mini/cluster/controller/serviceaccount"
 	"github.com/minidev/mini/cluster/pki"
+	"github.com/minidev/mini/cluster/simnode"
 	"github.com/minidev/mini/cluster/store"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -40,8 +41,11 @@ type Config struct {
 	// NodeMonitorGrace is how long a node may miss heartbeats before it is
 	// NotReady; 0 means 40 s, as Kubernetes.
 	NodeMonitorGrace time.Duration
-	Log              *slog.Logger
-	Version          string
+	// SimulatedNodes is how many nodes to simulate, named SimulatedPrefix-<i>.
+	SimulatedNodes  int
+	SimulatedPrefix string
+	Log             *slog.Logger
+	Version         string
 }
 
 // Files in the state directory.
@@ -130,6 +134,14 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	go gc.Run(ctx)
+	if cfg.SimulatedNodes > 0 {
+		sim := simnode.New(simnode.Config{Client: client, Prefix: cfg.SimulatedPrefix, Count: cfg.SimulatedNodes, Version: cfg.Version, Log: log})
+		go func() {
+			if err := sim.Run(ctx); err != nil {
+				log.Error("Failed to run simulated nodes", "err", err)
+			}
+		}()
+	}
 
 	select {
 	case <-ctx.Done():

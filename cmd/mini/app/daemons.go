@@ -34,6 +34,7 @@ func newControlPlane(g *globals) *cobra.Command {
 			}
 			return controlplane.Run(cmd.Context(), controlplane.Config{
 				Dir: dir, Port: st.Port, Gateway: gateway, NodeMonitorGrace: grace,
+				SimulatedNodes: st.SimulatedNodes, SimulatedPrefix: cluster.SimulatedPrefix(name),
 				Log: g.logger().With("cluster", name), Version: version.Version,
 			})
 		},

@@ -25,6 +25,9 @@ func newUp(g *globals) *cobra.Command {
 			if err := cluster.ValidateNodes(o.Nodes); err != nil {
 				return err
 			}
+			if err := cluster.ValidateSimulatedNodes(o.SimulatedNodes); err != nil {
+				return err
+			}
 			if o.Wait <= 0 {
 				return fmt.Errorf("--wait %s must be positive", o.Wait)
 			}
@@ -47,6 +50,7 @@ func newUp(g *globals) *cobra.Command {
 	cmd.Flags().DurationVar(&o.Wait, "wait", 2*time.Minute, "how long to wait for the nodes to be Ready")
 	cmd.Flags().BoolVar(&noMerge, "no-kubeconfig-merge", false, "do not add the cluster to ~/.kube/config (or $KUBECONFIG)")
 	cmd.Flags().DurationVar(&o.NodeMonitorGrace, "node-monitor-grace", 0, "how long a node may miss heartbeats before it is NotReady (default 40s)")
+	cmd.Flags().IntVar(&o.SimulatedNodes, "simulated-nodes", 0, fmt.Sprintf("add nodes the control plane simulates, without containers: their pods go Running with fake IPs and no processes (0 to %d)", cluster.MaxSimulatedNodes))
 	return cmd
 }
 
