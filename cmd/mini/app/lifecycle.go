@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"github.com/minidev/mini/cluster"
+	"github.com/minidev/mini/ui"
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/util/duration"
 )
 
 func newUp(g *globals) *cobra.Command {
 	var o cluster.UpOptions
-	var noMerge bool
+	var noMerge, openUI bool
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Create and start a cluster, and wait until every node is Ready",
@@ -40,9 +41,16 @@ func newUp(g *globals) *cobra.Command {
 			err = p.Up(cmd.Context(), o)
 			if errors.Is(err, cluster.ErrAlreadyUp) {
 				fmt.Fprintln(g.out, err)
-				return nil
+				err = nil
 			}
-			return err
+			if err != nil || !openUI {
+				return err
+			}
+			cfg, err := p.RESTConfig(o.Name)
+			if err != nil {
+				return err
+			}
+			return ui.Run(cmd.Context(), cfg, o.Name, "")
 		},
 	}
 	nameFlag(cmd, &o.Name)
@@ -50,6 +58,7 @@ func newUp(g *globals) *cobra.Command {
 	cmd.Flags().DurationVar(&o.Wait, "wait", 2*time.Minute, "how long to wait for the nodes to be Ready")
 	cmd.Flags().BoolVar(&noMerge, "no-kubeconfig-merge", false, "do not add the cluster to ~/.kube/config (or $KUBECONFIG)")
 	cmd.Flags().DurationVar(&o.NodeMonitorGrace, "node-monitor-grace", 0, "how long a node may miss heartbeats before it is NotReady (default 40s)")
+	cmd.Flags().BoolVar(&openUI, "ui", false, "open the dashboard (mini ui) once the cluster is ready")
 	cmd.Flags().IntVar(&o.SimulatedNodes, "simulated-nodes", 0, fmt.Sprintf("add nodes the control plane simulates, without containers: their pods go Running with fake IPs and no processes (0 to %d)", cluster.MaxSimulatedNodes))
 	return cmd
 }
