@@ -76,13 +76,15 @@ type NodeStatus struct {
 
 // ClusterStatus is `mini status`.
 type ClusterStatus struct {
-	Name     string
-	PID      int
-	API      string
-	Uptime   time.Duration
-	Log      string
-	Nodes    []NodeStatus
-	APIError error
+	Name   string
+	PID    int
+	API    string
+	Uptime time.Duration
+	Log    string
+	Nodes  []NodeStatus
+	// Simulated is how many simulated nodes the control plane runs.
+	Simulated int
+	APIError  error
 }
 
 // Status reports the control plane and each node.
@@ -91,7 +93,7 @@ func (p *Provider) Status(ctx context.Context, name string) (*ClusterStatus, err
 	if err != nil {
 		return nil, err
 	}
-	cs := &ClusterStatus{Name: name, PID: p.controlPlanePID(name), API: fmt.Sprintf("https://127.0.0.1:%d", st.Port), Log: filepath.Join(p.dir(name), logFile)}
+	cs := &ClusterStatus{Name: name, PID: p.controlPlanePID(name), Simulated: st.SimulatedNodes, API: fmt.Sprintf("https://127.0.0.1:%d", st.Port), Log: filepath.Join(p.dir(name), logFile)}
 	if cs.PID != 0 {
 		if fi, err := os.Stat(fmt.Sprintf("/proc/%d", cs.PID)); err == nil {
 			cs.Uptime = time.Since(fi.ModTime()).Round(time.Second)

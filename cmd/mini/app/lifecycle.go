@@ -179,7 +179,13 @@ func newStatus(g *globals) *cobra.Command {
 			for _, n := range st.Nodes {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%v\n", n.Name, n.Container, n.State, orDash(n.IP), n.Ready, orDash(n.Version), n.Privileged)
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if st.Simulated > 0 {
+				fmt.Fprintf(g.out, "Simulated nodes: %d (%s-1 to %s-%d, run by the control plane)\n", st.Simulated, cluster.SimulatedPrefix(name), cluster.SimulatedPrefix(name), st.Simulated)
+			}
+			return nil
 		},
 	}
 	nameFlag(cmd, &name)
