@@ -316,7 +316,8 @@ func (s *Server) prepareUpdate(res *Resource, sub string, old, obj kruntime.Obje
 	m.SetDeletionGracePeriodSeconds(om.GetDeletionGracePeriodSeconds())
 	m.SetGeneration(om.GetGeneration())
 	m.SetManagedFields(nil)
-	if res.HasSubresource("status") {
+	if res.HasSubresource("status") && sub != "binding" {
+		// Status changes through /status only (binding also sets PodScheduled).
 		copyField(obj, old, "Status")
 	}
 	if res.Default != nil {

@@ -163,6 +163,10 @@ func TestAPISemantics(t *testing.T) {
 	if err := c.CoreV1().Pods("default").Bind(ctx, &corev1.Binding{ObjectMeta: metav1.ObjectMeta{Name: "p"}, Target: corev1.ObjectReference{Kind: "Node", Name: "n1"}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	bound, err := c.CoreV1().Pods("default").Get(ctx, "p", metav1.GetOptions{})
+	if err != nil || bound.Spec.NodeName != "n1" || !conditionTrue(bound, corev1.PodScheduled) {
+		t.Errorf("after binding: nodeName %q, conditions %+v (%v); want n1 and PodScheduled True", bound.Spec.NodeName, bound.Status.Conditions, err)
+	}
 	if err := c.CoreV1().Pods("default").Delete(ctx, "p", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package apiserver
 import (
 	"fmt"
 	"net/http"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
@@ -69,7 +70,7 @@ func (s *Server) handleBinding(w http.ResponseWriter, r *http.Request, res *Reso
 		writeError(w, apierrors.NewInvalid(schemaGK("", "Binding"), ri.Name, field.ErrorList{field.Required(field.NewPath("target", "name"), "the node to bind to")}))
 		return
 	}
-	_, err = s.update(ctx, res, ri.Namespace, ri.Name, "", "", isDryRun(r), func(old kruntime.Object) (kruntime.Object, error) {
+	_, err = s.update(ctx, res, ri.Namespace, ri.Name, "binding", "", isDryRun(r), func(old kruntime.Object) (kruntime.Object, error) {
 		pod := old.(*corev1.Pod)
 		if pod.DeletionTimestamp != nil {
 			return nil, apierrors.NewConflict(schemaGR("", "pods/binding"), ri.Name, fmt.Errorf("pod %s is being deleted, cannot be assigned to a host", ri.Name))
@@ -78,6 +79,8 @@ func (s *Server) handleBinding(w http.ResponseWriter, r *http.Request, res *Reso
 			return nil, apierrors.NewConflict(schemaGR("", "pods/binding"), ri.Name, fmt.Errorf("pod %s is already assigned to node %q", ri.Name, pod.Spec.NodeName))
 		}
 		pod.Spec.NodeName = b.Target.Name
+		// As Kubernetes' binding: the pod is now scheduled.
+		setPodScheduled(pod, metav1.NewTime(s.now().UTC().Truncate(time.Second)))
 		return pod, nil
 	})
 	if err != nil {
@@ -85,6 +88,21 @@ func (s *Server) handleBinding(w http.ResponseWriter, r *http.Request, res *Reso
 		return
 	}
 	writeJSON(w, http.StatusCreated, &metav1.Status{TypeMeta: metav1.TypeMeta{Kind: "Status", APIVersion: "v1"}, Status: metav1.StatusSuccess, Code: http.StatusCreated})
+}
+
+// setPodScheduled sets the PodScheduled condition True, keeping its
+// transition time when it already was.
+func setPodScheduled(pod *corev1.Pod, now metav1.Time) {
+	for i := range pod.Status.Conditions {
+		c := &pod.Status.Conditions[i]
+		if c.Type == corev1.PodScheduled {
+			if c.Status != corev1.ConditionTrue {
+				c.Status, c.Reason, c.Message, c.LastTransitionTime = corev1.ConditionTrue, "", "", now
+			}
+			return
+		}
+	}
+	pod.Status.Conditions = append(pod.Status.Conditions, corev1.PodCondition{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: now})
 }
 
 // handleEviction deletes the pod (mini has no PodDisruptionBudgets yet, so
