@@ -14,11 +14,14 @@ import (
 	"time"
 
 	"github.com/minidev/mini/cluster/apiserver"
+	"github.com/minidev/mini/cluster/controller/deployment"
 	"github.com/minidev/mini/cluster/controller/garbagecollector"
 	"github.com/minidev/mini/cluster/controller/namespace"
 	"github.com/minidev/mini/cluster/controller/nodelifecycle"
+	"github.com/minidev/mini/cluster/controller/replicaset"
 	"github.com/minidev/mini/cluster/controller/serviceaccount"
 	"github.com/minidev/mini/cluster/pki"
+	"github.com/minidev/mini/cluster/scheduler"
 	"github.com/minidev/mini/cluster/simnode"
 	"github.com/minidev/mini/cluster/store"
 	corev1 "k8s.io/api/core/v1"
@@ -134,6 +137,9 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	go gc.Run(ctx)
+	go scheduler.New(scheduler.Config{Client: client, Log: log}).Run(ctx)
+	go replicaset.New(replicaset.Config{Client: client, Log: log}).Run(ctx)
+	go deployment.New(deployment.Config{Client: client, Log: log}).Run(ctx)
 	if cfg.SimulatedNodes > 0 {
 		sim := simnode.New(simnode.Config{Client: client, Prefix: cfg.SimulatedPrefix, Count: cfg.SimulatedNodes, Version: cfg.Version, Log: log})
 		go func() {
