@@ -4,7 +4,7 @@ GO      ?= go
 BIN     := bin/mini
 export CGO_ENABLED := 0
 
-.PHONY: build up down test unit e2e vet bench clean
+.PHONY: build up down test unit e2e deps vet bench clean
 
 ## build: the static mini binary at bin/mini
 build:
@@ -29,7 +29,12 @@ vet:
 unit:
 	CGO_ENABLED=1 $(GO) test -race -short -count=1 ./...
 
-e2e: build
+## deps: Debian packages the end-to-end tests use (tmux drives mini ui; diff serves kubectl diff)
+deps:
+	@command -v tmux >/dev/null && command -v diff >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux diffutils)
+
+e2e: build deps
 	MINI_BINARY=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 20m ./cluster/docker/ ./nodeimage/ ./cluster/e2e/...
 
 ## bench: lifecycle, API, watch and memory against baselines of the same run (bench-results.json)
