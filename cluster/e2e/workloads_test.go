@@ -198,7 +198,9 @@ func TestUI(t *testing.T) {
 	}
 	keys("/", "w", "e", "b", "Enter") // filter, then act on the selected (first) pod
 	keys("d")
-	waitScreen("a delete confirmation", func(s string) bool { return strings.Contains(strings.ToLower(s), "delete") && strings.Contains(s, "y/n") })
+	waitScreen("a delete confirmation", func(s string) bool {
+		return strings.Contains(strings.ToLower(s), "delete") && strings.Contains(s, "y/n")
+	})
 	keys("y")
 	pods := waitPods(t, c, 20*time.Second, "a replacement pod", func(p []corev1.Pod) bool {
 		fresh := 0
