@@ -82,6 +82,7 @@ func New(cfg Config) (*Agent, error) {
 // errors are retried with back-off: the control plane may be restarting.
 func (a *Agent) Run(ctx context.Context) error {
 	a.log.Info("agent starting", "server", a.cfg.Server, "version", a.cfg.Version)
+	go newPods(a.client, a.cfg.NodeName, a).run(ctx)
 	backoff := 200 * time.Millisecond
 	registered := false
 	for {
