@@ -3,6 +3,7 @@ package apiserver
 import (
 	"context"
 	"encoding/json"
+	"github.com/minidev/mini/cluster/podstatus"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -164,7 +165,7 @@ func TestAPISemantics(t *testing.T) {
 		t.Fatal(err)
 	}
 	bound, err := c.CoreV1().Pods("default").Get(ctx, "p", metav1.GetOptions{})
-	if err != nil || bound.Spec.NodeName != "n1" || !conditionTrue(bound, corev1.PodScheduled) {
+	if err != nil || bound.Spec.NodeName != "n1" || !podstatus.ConditionTrue(bound, corev1.PodScheduled) {
 		t.Errorf("after binding: nodeName %q, conditions %+v (%v); want n1 and PodScheduled True", bound.Spec.NodeName, bound.Status.Conditions, err)
 	}
 	if err := c.CoreV1().Pods("default").Delete(ctx, "p", metav1.DeleteOptions{}); err != nil {

@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"fmt"
+	"github.com/minidev/mini/cluster/podstatus"
 	"strings"
 	"time"
 
@@ -168,7 +169,7 @@ var podTable = &TableSpec{
 	},
 	Cells: func(o kruntime.Object, now time.Time) []any {
 		p := o.(*corev1.Pod)
-		ready, restarts, reason, lastRestart := podStatus(p)
+		ready, restarts, reason, lastRestart := podstatus.Summarize(p)
 		restartCell := fmt.Sprint(restarts)
 		if restarts > 0 && !lastRestart.IsZero() {
 			restartCell = fmt.Sprintf("%d (%s ago)", restarts, age(lastRestart, now))

@@ -2,6 +2,7 @@ package data
 
 import (
 	"fmt"
+	"github.com/minidev/mini/cluster/podstatus"
 	"sort"
 	"strings"
 
@@ -40,7 +41,7 @@ func Convert(obj any) Object {
 
 // FromPod converts a pod.
 func FromPod(p *corev1.Pod) Pod {
-	ready, restarts, status := podStatus(p)
+	ready, restarts, status, _ := podstatus.Summarize(p)
 	out := Pod{
 		Namespace: p.Namespace, Name: p.Name,
 		Ready: ready, Total: len(p.Spec.Containers), Status: status, Phase: string(p.Status.Phase),

@@ -1,4 +1,6 @@
-package apiserver
+// Package podstatus computes a pod's READY, STATUS and RESTARTS the way
+// kubectl prints them; the API server's Tables and the dashboard share it.
+package podstatus
 
 import (
 	"fmt"
@@ -7,10 +9,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// podStatus computes READY, RESTARTS and STATUS the way kubectl prints a
+// Summarize computes READY, RESTARTS and STATUS the way kubectl prints a
 // pod (Kubernetes' printPod): init containers first, then the main
 // containers from last to first, Terminating last.
-func podStatus(pod *corev1.Pod) (ready, restarts int, reason string, lastRestart metav1.Time) {
+func Summarize(pod *corev1.Pod) (ready, restarts int, reason string, lastRestart metav1.Time) {
 	reason = string(pod.Status.Phase)
 	if pod.Status.Reason != "" {
 		reason = pod.Status.Reason
@@ -50,7 +52,7 @@ func podStatus(pod *corev1.Pod) (ready, restarts int, reason string, lastRestart
 		initializing = true
 		break
 	}
-	if !initializing || conditionTrue(pod, corev1.PodInitialized) {
+	if !initializing || ConditionTrue(pod, corev1.PodInitialized) {
 		restarts = 0
 		hasRunning := false
 		for i := len(pod.Status.ContainerStatuses) - 1; i >= 0; i-- {
@@ -73,7 +75,7 @@ func podStatus(pod *corev1.Pod) (ready, restarts int, reason string, lastRestart
 		}
 		if reason == "Completed" && hasRunning {
 			reason = "NotReady"
-			if conditionTrue(pod, corev1.PodReady) {
+			if ConditionTrue(pod, corev1.PodReady) {
 				reason = "Running"
 			}
 		}
@@ -88,7 +90,8 @@ func podStatus(pod *corev1.Pod) (ready, restarts int, reason string, lastRestart
 	return ready, restarts, reason, lastRestart
 }
 
-func conditionTrue(pod *corev1.Pod, t corev1.PodConditionType) bool {
+// ConditionTrue reports whether the pod condition t is True.
+func ConditionTrue(pod *corev1.Pod, t corev1.PodConditionType) bool {
 	for _, c := range pod.Status.Conditions {
 		if c.Type == t {
 			return c.Status == corev1.ConditionTrue
