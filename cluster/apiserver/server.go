@@ -64,7 +64,7 @@ func New(cfg Config) *Server {
 	if cfg.Version == "" {
 		cfg.Version = version.Version
 	}
-	return &Server{cfg: cfg, store: cfg.Store, reg: cfg.Registry, log: cfg.Log, now: cfg.Now, events: newEventCache(4096)}
+	return &Server{cfg: cfg, store: cfg.Store, reg: cfg.Registry, log: cfg.Log, now: cfg.Now, events: newEventCache(512)}
 }
 
 // Handler returns the HTTP handler with authentication, body limits and

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -60,11 +61,20 @@ const (
 	BootstrapNames = "default,kube-system,kube-public,kube-node-lease"
 )
 
+// memoryLimit is the control plane's soft memory limit (see Run).
+const memoryLimit = 100 << 20
+
 // Run serves until ctx ends.
 func Run(ctx context.Context, cfg Config) error {
 	log := cfg.Log
 	if log == nil {
 		log = slog.Default()
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// A soft limit makes the Go runtime collect and return memory before
+		// the heap grows past it: a laptop's control plane should stay small.
+		// GOMEMLIMIT overrides it.
+		debug.SetMemoryLimit(memoryLimit)
 	}
 	st, err := store.Open(filepath.Join(cfg.Dir, StoreFile), store.Options{})
 	if err != nil {
