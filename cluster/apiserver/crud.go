@@ -97,17 +97,7 @@ func (s *Server) writeObject(w http.ResponseWriter, r *http.Request, res *Resour
 func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, res *Resource, ri requestInfo) {
 	ctx, cancel := requestContext(r)
 	defer cancel()
-	mode, err := fieldValidation(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	data, err := readBody(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	obj, warnings, err := decodeObject(res, data, mode)
+	obj, warnings, err := decodeRequest(r, res)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -119,6 +109,20 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, res *Resou
 	}
 	writeWarnings(w, warnings)
 	s.writeObject(w, r, res, http.StatusCreated, created)
+}
+
+// decodeRequest reads the body of a create or update as an object of
+// res's kind, under the request's fieldValidation mode.
+func decodeRequest(r *http.Request, res *Resource) (kruntime.Object, []string, error) {
+	mode, err := fieldValidation(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := readBody(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	return decodeObject(res, data, mode)
 }
 
 // create stores a new object after defaulting and validation.
@@ -205,17 +209,7 @@ func (s *Server) validate(res *Resource, obj, old kruntime.Object) (errs fieldEr
 func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, res *Resource, ri requestInfo, sub string) {
 	ctx, cancel := requestContext(r)
 	defer cancel()
-	mode, err := fieldValidation(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	data, err := readBody(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	obj, warnings, err := decodeObject(res, data, mode)
+	obj, warnings, err := decodeRequest(r, res)
 	if err != nil {
 		writeError(w, err)
 		return

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"text/tabwriter"
@@ -92,14 +93,9 @@ func newStart(g *globals) *cobra.Command {
 		Use:   "start",
 		Short: "Start a stopped cluster; its state is kept",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, done, err := g.provider(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			return p.Start(cmd.Context(), name, wait)
-		},
+		RunE: g.withProvider(func(ctx context.Context, p *cluster.Provider) error {
+			return p.Start(ctx, name, wait)
+		}),
 	}
 	nameFlag(cmd, &name)
 	cmd.Flags().DurationVar(&wait, "wait", 2*time.Minute, "how long to wait for the nodes to be Ready")
@@ -112,14 +108,9 @@ func newStop(g *globals) *cobra.Command {
 		Use:   "stop",
 		Short: "Stop a cluster's nodes and control plane, keeping its state",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, done, err := g.provider(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			return p.Stop(cmd.Context(), name)
-		},
+		RunE: g.withProvider(func(ctx context.Context, p *cluster.Provider) error {
+			return p.Stop(ctx, name)
+		}),
 	}
 	nameFlag(cmd, &name)
 	return cmd
@@ -130,13 +121,8 @@ func newList(g *globals) *cobra.Command {
 		Use:   "list",
 		Short: "List clusters",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, done, err := g.provider(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			list, err := p.List(cmd.Context())
+		RunE: g.withProvider(func(ctx context.Context, p *cluster.Provider) error {
+			list, err := p.List(ctx)
 			if err != nil {
 				return err
 			}
@@ -146,7 +132,7 @@ func newList(g *globals) *cobra.Command {
 				fmt.Fprintf(tw, "%s\t%d/%d\t%s\t%s\t%s\n", c.Name, c.Running, c.Nodes, c.Status, c.API, duration.HumanDuration(c.Age))
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 }
 
@@ -156,13 +142,8 @@ func newStatus(g *globals) *cobra.Command {
 		Use:   "status",
 		Short: "Show a cluster's control plane and nodes",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, done, err := g.provider(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			st, err := p.Status(cmd.Context(), name)
+		RunE: g.withProvider(func(ctx context.Context, p *cluster.Provider) error {
+			st, err := p.Status(ctx, name)
 			if err != nil {
 				return err
 			}
@@ -186,7 +167,7 @@ func newStatus(g *globals) *cobra.Command {
 				fmt.Fprintf(g.out, "Simulated nodes: %d (%s-1 to %s-%d, run by the control plane)\n", st.Simulated, cluster.SimulatedPrefix(name), cluster.SimulatedPrefix(name), st.Simulated)
 			}
 			return nil
-		},
+		}),
 	}
 	nameFlag(cmd, &name)
 	return cmd
@@ -225,21 +206,16 @@ func newLogsDump(g *globals) *cobra.Command {
 		Use:   "logs-dump",
 		Short: "Collect the control plane's and every node's logs into a folder (for bug reports)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, done, err := g.provider(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: g.withProvider(func(ctx context.Context, p *cluster.Provider) error {
 			if dir == "" {
 				dir = fmt.Sprintf("mini-logs-%s-%s", name, time.Now().Format("20060102-150405"))
 			}
-			files, err := p.LogsDump(cmd.Context(), name, dir)
+			files, err := p.LogsDump(ctx, name, dir)
 			for _, f := range files {
 				fmt.Fprintln(g.out, f)
 			}
 			return err
-		},
+		}),
 	}
 	nameFlag(cmd, &name)
 	cmd.Flags().StringVar(&dir, "dir", "", "folder to write into (default mini-logs-<name>-<time>)")

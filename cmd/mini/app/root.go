@@ -77,6 +77,19 @@ func (g *globals) provider(ctx context.Context) (*cluster.Provider, func(), erro
 	return p, func() { dc.Close() }, nil
 }
 
+// withProvider is the RunE of a command that only needs the lifecycle
+// library: it connects to Docker, runs fn, and disconnects.
+func (g *globals) withProvider(fn func(ctx context.Context, p *cluster.Provider) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		p, done, err := g.provider(cmd.Context())
+		if err != nil {
+			return err
+		}
+		defer done()
+		return fn(cmd.Context(), p)
+	}
+}
+
 // nameFlag adds --name with its default.
 func nameFlag(cmd *cobra.Command, name *string) {
 	cmd.Flags().StringVar(name, "name", "mini", "cluster name")
