@@ -48,29 +48,32 @@ func (s *Server) serveSubresource(w http.ResponseWriter, r *http.Request, res *R
 	}
 }
 
+// readPost decodes the body of a POST-only subresource into v.
+func readPost(r *http.Request, sub, kind string, v any) error {
+	if r.Method != http.MethodPost {
+		return apierrors.NewMethodNotSupported(schemaGR("", sub), r.Method)
+	}
+	data, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	return decodeInto(data, v, kind)
+}
+
 // handleBinding sets spec.nodeName of an unbound pod (what schedulers do).
 func (s *Server) handleBinding(w http.ResponseWriter, r *http.Request, res *Resource, ri requestInfo) {
-	if r.Method != http.MethodPost {
-		writeError(w, apierrors.NewMethodNotSupported(schemaGR("", "pods/binding"), r.Method))
+	var b corev1.Binding
+	if err := readPost(r, "pods/binding", "Binding", &b); err != nil {
+		writeError(w, err)
 		return
 	}
 	ctx, cancel := requestContext(r)
 	defer cancel()
-	data, err := readBody(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	var b corev1.Binding
-	if err := decodeInto(data, &b, "Binding"); err != nil {
-		writeError(w, err)
-		return
-	}
 	if b.Target.Name == "" {
 		writeError(w, apierrors.NewInvalid(schemaGK("", "Binding"), ri.Name, field.ErrorList{field.Required(field.NewPath("target", "name"), "the node to bind to")}))
 		return
 	}
-	_, err = s.update(ctx, res, ri.Namespace, ri.Name, "binding", "", isDryRun(r), func(old kruntime.Object) (kruntime.Object, error) {
+	_, err := s.update(ctx, res, ri.Namespace, ri.Name, "binding", "", isDryRun(r), func(old kruntime.Object) (kruntime.Object, error) {
 		pod := old.(*corev1.Pod)
 		if pod.DeletionTimestamp != nil {
 			return nil, apierrors.NewConflict(schemaGR("", "pods/binding"), ri.Name, fmt.Errorf("pod %s is being deleted, cannot be assigned to a host", ri.Name))
@@ -108,22 +111,13 @@ func setPodScheduled(pod *corev1.Pod, now metav1.Time) {
 // handleEviction deletes the pod (mini has no PodDisruptionBudgets yet, so
 // nothing can refuse an eviction).
 func (s *Server) handleEviction(w http.ResponseWriter, r *http.Request, res *Resource, ri requestInfo) {
-	if r.Method != http.MethodPost {
-		writeError(w, apierrors.NewMethodNotSupported(schemaGR("", "pods/eviction"), r.Method))
+	var ev policyv1.Eviction
+	if err := readPost(r, "pods/eviction", "Eviction", &ev); err != nil {
+		writeError(w, err)
 		return
 	}
 	ctx, cancel := requestContext(r)
 	defer cancel()
-	data, err := readBody(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	var ev policyv1.Eviction
-	if err := decodeInto(data, &ev, "Eviction"); err != nil {
-		writeError(w, err)
-		return
-	}
 	opts := metav1.DeleteOptions{}
 	if ev.DeleteOptions != nil {
 		opts = *ev.DeleteOptions
