@@ -18,6 +18,7 @@ type cluster struct {
 	t   *testing.T
 	ctx context.Context
 	c   kubernetes.Interface
+	s   *Scheduler
 }
 
 func startCluster(t *testing.T) *cluster {
@@ -25,8 +26,9 @@ func startCluster(t *testing.T) *cluster {
 	c := kubernetes.NewForConfigOrDie(apiservertest.Start(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	go New(Config{Client: c}).Run(ctx)
-	return &cluster{t: t, ctx: ctx, c: c}
+	s := New(Config{Client: c})
+	go s.Run(ctx)
+	return &cluster{t: t, ctx: ctx, c: c, s: s}
 }
 
 // addNode registers a Ready node as the agent does: create, then status.
@@ -130,6 +132,16 @@ func TestSpreadsOwnersPods(t *testing.T) {
 	}
 }
 
+// waitSchedulerSees waits until cond holds for the scheduler's informer view.
+func (k *cluster) waitSchedulerSees(what string, cond func() bool) {
+	k.t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			k.t.Fatalf("the scheduler never saw %s", what)
+		}
+	}
+}
+
 func TestUnschedulableUntilABigNodeComes(t *testing.T) {
 	t.Parallel()
 	k := startCluster(t)
@@ -177,6 +189,16 @@ func TestNodeSelectorTaintsAndCordon(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The scheduler places pods from its informer's view: let it see the
+	// cordons first, or the pod could (rightly) land before they arrive.
+	k.waitSchedulerSees("plain and ssd cordoned", func() bool {
+		for _, name := range []string{"plain", "ssd"} {
+			if n, err := k.s.nodes.Get(name); err != nil || !n.Spec.Unschedulable {
+				return false
+			}
+		}
+		return true
+	})
 	k.addPod(pod("stuck"))
 	k.waitUnschedulable("stuck", "0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: db}, 2 node(s) were unschedulable.")
 
