@@ -29,10 +29,11 @@ vet:
 unit:
 	CGO_ENABLED=1 $(GO) test -race -short -count=1 ./...
 
-## deps: Debian packages the end-to-end tests use (tmux drives mini ui; diff serves kubectl diff)
+## deps: Debian packages the end-to-end tests use (tmux drives mini ui; diff serves kubectl diff;
+## busybox-static's /bin/busybox goes into the mini-test/busybox image, see cluster/testimages)
 deps:
-	@command -v tmux >/dev/null && command -v diff >/dev/null || \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux diffutils)
+	@command -v tmux >/dev/null && command -v diff >/dev/null && test -x /bin/busybox || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux diffutils busybox-static)
 
 e2e: build deps
 	MINI_BINARY=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 20m ./cluster/docker/ ./nodeimage/ ./cluster/e2e/...

@@ -46,7 +46,7 @@ func fileSHA256(path string) (string, error) {
 // linked Linux ELF executable, the only kind that runs in a FROM scratch
 // image: it must have no PT_INTERP program header and no DT_NEEDED entries.
 func Check(binaryPath string) error {
-	f, err := elf.Open(binaryPath)
+	static, err := IsStatic(binaryPath)
 	if err != nil {
 		var fe *elf.FormatError
 		if errors.As(err, &fe) {
@@ -54,26 +54,33 @@ func Check(binaryPath string) error {
 		}
 		return fmt.Errorf("check mini binary: %w", err)
 	}
-	defer f.Close()
-	if f.Type != elf.ET_EXEC && f.Type != elf.ET_DYN {
-		return fmt.Errorf("mini binary %s is not an executable (ELF type %v)", binaryPath, f.Type)
-	}
-	dynamic := false
-	for _, p := range f.Progs {
-		if p.Type == elf.PT_INTERP {
-			dynamic = true
-		}
-	}
-	if !dynamic {
-		// Static PIE binaries have a dynamic section but need no libraries.
-		libs, err := f.ImportedLibraries()
-		if err != nil {
-			return fmt.Errorf("check mini binary %s: read dynamic section: %w", binaryPath, err)
-		}
-		dynamic = len(libs) > 0
-	}
-	if dynamic {
+	if !static {
 		return fmt.Errorf("mini binary %s is dynamically linked; node images need a static binary: build it with CGO_ENABLED=0 go build -o bin/mini ./cmd/mini (or make build)", binaryPath)
 	}
 	return nil
+}
+
+// IsStatic reports whether the file at path is a statically linked ELF
+// executable (no PT_INTERP, no DT_NEEDED). A file that is not ELF gives an
+// *elf.FormatError.
+func IsStatic(path string) (bool, error) {
+	f, err := elf.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	if f.Type != elf.ET_EXEC && f.Type != elf.ET_DYN {
+		return false, fmt.Errorf("%s is not an executable (ELF type %v)", path, f.Type)
+	}
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return false, nil
+		}
+	}
+	// Static PIE binaries have a dynamic section but need no libraries.
+	libs, err := f.ImportedLibraries()
+	if err != nil {
+		return false, fmt.Errorf("%s: read dynamic section: %w", path, err)
+	}
+	return len(libs) == 0, nil
 }

@@ -16,30 +16,11 @@ import (
 )
 
 // epoch is the modification time of every archive entry and the image's
-// creation time: fixed, so that one binary always gives one image ID.
+// creation time: fixed, so that the same inputs always give one image ID.
 var epoch = time.Unix(0, 0).UTC()
 
-// BinaryPath is where the binary sits in the node image (its ENTRYPOINT).
-const BinaryPath = "/mini"
-
-// layerEntries are the entries of the image's only layer, sorted by name;
-// the one with binary set is the mini binary itself.
-var layerEntries = []struct {
-	name   string
-	mode   int64
-	binary bool
-}{
-	{name: "etc/", mode: 0o755},
-	{name: strings.TrimPrefix(BinaryPath, "/"), mode: 0o755, binary: true},
-	{name: "run/", mode: 0o755},
-	{name: "tmp/", mode: 0o1777},
-	{name: "var/", mode: 0o755},
-	{name: "var/lib/", mode: 0o755},
-	{name: "var/lib/mini/", mode: 0o755},
-}
-
 // imageConfig is the part of the image config (the Docker / OCI image spec)
-// that the node image sets.
+// that mini's images set.
 type imageConfig struct {
 	Created      time.Time    `json:"created"`
 	Architecture string       `json:"architecture"`
@@ -50,10 +31,13 @@ type imageConfig struct {
 }
 
 type runConfig struct {
-	Entrypoint []string          `json:"Entrypoint"`
-	Cmd        []string          `json:"Cmd"`
-	Env        []string          `json:"Env"`
-	Labels     map[string]string `json:"Labels"`
+	Entrypoint   []string            `json:"Entrypoint,omitempty"`
+	Cmd          []string            `json:"Cmd,omitempty"`
+	Env          []string            `json:"Env,omitempty"`
+	Labels       map[string]string   `json:"Labels,omitempty"`
+	WorkingDir   string              `json:"WorkingDir,omitempty"`
+	User         string              `json:"User,omitempty"`
+	ExposedPorts map[string]struct{} `json:"ExposedPorts,omitempty"`
 }
 
 type rootFS struct {
@@ -73,87 +57,16 @@ type manifestItem struct {
 	Layers   []string `json:"Layers"`
 }
 
-// WriteTar writes to w a `docker save`-format archive of the node image for
-// the binary at binaryPath, tagged ref (normally Ref(binaryPath)): a FROM
-// scratch image holding the binary at /mini (mode 0755) and the empty
-// directories /etc, /run, /tmp and /var/lib/mini; ENTRYPOINT ["/mini"],
-// CMD ["agent"], PATH=/ and the label io.mini.binary-sha256. The output is
-// deterministic. The binary is read twice (once to size and hash the layer,
-// once to write it), so memory use does not grow with its size; if it
-// changes in between, WriteTar fails.
-func WriteTar(w io.Writer, binaryPath, ref string) error {
-	repo, tag, ok := splitRef(ref)
-	if !ok {
-		return fmt.Errorf("write node image %s: reference must be name:tag", ref)
-	}
-
-	// Pass 1: the layer's size and digest, and the binary's digest.
-	probe := &countingHash{h: sha256.New()}
-	binSum, err := writeLayer(probe, binaryPath)
-	if err != nil {
-		return fmt.Errorf("write node image %s: %w", ref, err)
-	}
-	diffID := hex.EncodeToString(probe.h.Sum(nil))
-
-	config, err := json.Marshal(imageConfig{
-		Created:      epoch,
-		Architecture: runtime.GOARCH,
-		OS:           "linux",
-		Config: runConfig{
-			Entrypoint: []string{BinaryPath},
-			Cmd:        []string{"agent"},
-			Env:        []string{"PATH=/"},
-			Labels:     map[string]string{LabelBinarySHA256: binSum},
-		},
-		RootFS:  rootFS{Type: "layers", DiffIDs: []string{"sha256:" + diffID}},
-		History: []historyRow{{Created: epoch, CreatedBy: "mini nodeimage: COPY mini /mini"}},
-	})
-	if err != nil {
-		return fmt.Errorf("write node image %s: encode config: %w", ref, err)
-	}
-	configSum := sha256.Sum256(config)
-	configName := hex.EncodeToString(configSum[:]) + ".json"
-	layerName := diffID + "/layer.tar"
-
-	manifest, err := json.Marshal([]manifestItem{{
-		Config:   configName,
-		RepoTags: []string{ref},
-		Layers:   []string{layerName},
-	}})
-	if err != nil {
-		return fmt.Errorf("write node image %s: encode manifest: %w", ref, err)
-	}
-	repositories, err := json.Marshal(map[string]map[string]string{repo: {tag: diffID}})
-	if err != nil {
-		return fmt.Errorf("write node image %s: encode repositories: %w", ref, err)
-	}
-
-	// Pass 2: the archive itself.
-	tw := tar.NewWriter(w)
-	if err := writeFile(tw, configName, config); err != nil {
-		return fmt.Errorf("write node image %s: %w", ref, err)
-	}
-	if err := tw.WriteHeader(header(diffID+"/", tar.TypeDir, 0o755, 0)); err != nil {
-		return fmt.Errorf("write node image %s: %w", ref, err)
-	}
-	if err := tw.WriteHeader(header(layerName, tar.TypeReg, 0o644, probe.n)); err != nil {
-		return fmt.Errorf("write node image %s: %w", ref, err)
-	}
-	sum2, err := writeLayer(tw, binaryPath)
-	if err != nil {
-		return fmt.Errorf("write node image %s: %w", ref, err)
-	}
-	if sum2 != binSum {
-		return fmt.Errorf("write node image %s: mini binary %s changed while it was being read; try again", ref, binaryPath)
-	}
-	if err := writeFile(tw, "manifest.json", manifest); err != nil {
-		return fmt.Errorf("write node image %s: %w", ref, err)
-	}
-	if err := writeFile(tw, "repositories", repositories); err != nil {
-		return fmt.Errorf("write node image %s: %w", ref, err)
-	}
-	if err := tw.Close(); err != nil {
-		return fmt.Errorf("write node image %s: %w", ref, err)
+// WriteTar writes img to w as a `docker save`-format archive (the image
+// config, one layer tar, manifest.json, repositories) that the engine's
+// image-load endpoint accepts. The output is deterministic: entries sorted,
+// root-owned, with fixed times, so the same inputs give the same image ID.
+// Source files are read twice (once to size and hash the layer, once to
+// write it), so memory use does not grow with their size; if one changes
+// in between, WriteTar fails.
+func (img Image) WriteTar(w io.Writer) error {
+	if err := img.writeTar(w); err != nil {
+		return fmt.Errorf("write image %s: %w", img.Ref, err)
 	}
 	return nil
 }
@@ -162,54 +75,159 @@ func WriteTar(w io.Writer, binaryPath, ref string) error {
 // goroutine as it is read. An error of WriteTar is returned by Read. Close
 // stops the goroutine, so closing the reader early (for example when the
 // engine refused the upload) never leaks it.
-func Open(binaryPath, ref string) io.ReadCloser {
+func (img Image) Open() io.ReadCloser {
 	pr, pw := io.Pipe()
 	go func() {
-		pw.CloseWithError(WriteTar(pw, binaryPath, ref))
+		pw.CloseWithError(img.WriteTar(pw))
 	}()
 	return pr
 }
 
-// writeLayer writes the layer tar (the image's root filesystem) to w and
-// returns the hex sha256 of the binary it copied.
-func writeLayer(w io.Writer, binaryPath string) (string, error) {
-	f, err := os.Open(binaryPath)
+func (img Image) writeTar(w io.Writer) error {
+	repo, tag, ok := splitRef(img.Ref)
+	if !ok {
+		return fmt.Errorf("reference must be name:tag")
+	}
+	ents, err := entries(img.Files)
 	if err != nil {
-		return "", fmt.Errorf("read mini binary: %w", err)
+		return err
+	}
+
+	// Pass 1: the layer's size and digest.
+	probe := &countingHash{h: sha256.New()}
+	if err := writeLayer(probe, ents); err != nil {
+		return err
+	}
+	diffID := hex.EncodeToString(probe.h.Sum(nil))
+
+	config, err := json.Marshal(img.config(diffID))
+	if err != nil {
+		return fmt.Errorf("encode config: %w", err)
+	}
+	configSum := sha256.Sum256(config)
+	configName := hex.EncodeToString(configSum[:]) + ".json"
+	layerName := diffID + "/layer.tar"
+	manifest, err := json.Marshal([]manifestItem{{
+		Config:   configName,
+		RepoTags: []string{img.Ref},
+		Layers:   []string{layerName},
+	}})
+	if err != nil {
+		return fmt.Errorf("encode manifest: %w", err)
+	}
+	repositories, err := json.Marshal(map[string]map[string]string{repo: {tag: diffID}})
+	if err != nil {
+		return fmt.Errorf("encode repositories: %w", err)
+	}
+
+	// Pass 2: the archive itself, the layer hashed again as it is written.
+	tw := tar.NewWriter(w)
+	if err := writeFile(tw, configName, config); err != nil {
+		return err
+	}
+	if err := tw.WriteHeader(header(diffID+"/", tar.TypeDir, 0o755, 0)); err != nil {
+		return err
+	}
+	if err := tw.WriteHeader(header(layerName, tar.TypeReg, 0o644, probe.n)); err != nil {
+		return err
+	}
+	again := &countingHash{h: sha256.New()}
+	if err := writeLayer(io.MultiWriter(tw, again), ents); err != nil {
+		return changed(err)
+	}
+	if again.n != probe.n || hex.EncodeToString(again.h.Sum(nil)) != diffID {
+		return changed(nil)
+	}
+	if err := writeFile(tw, "manifest.json", manifest); err != nil {
+		return err
+	}
+	if err := writeFile(tw, "repositories", repositories); err != nil {
+		return err
+	}
+	return tw.Close()
+}
+
+// changed reports a layer that came out different the second time.
+func changed(err error) error {
+	if err == nil {
+		return fmt.Errorf("a source file changed while it was being read; try again")
+	}
+	return fmt.Errorf("%w (did a source file change while it was being read? try again)", err)
+}
+
+func (img Image) config(diffID string) imageConfig {
+	c := img.Config
+	var ports map[string]struct{}
+	if len(c.ExposedPorts) > 0 {
+		ports = map[string]struct{}{}
+		for _, p := range c.ExposedPorts {
+			ports[p] = struct{}{}
+		}
+	}
+	return imageConfig{
+		Created:      epoch,
+		Architecture: runtime.GOARCH,
+		OS:           "linux",
+		Config: runConfig{
+			Entrypoint: c.Entrypoint, Cmd: c.Cmd, Env: c.Env, Labels: c.Labels,
+			WorkingDir: c.WorkingDir, User: c.User, ExposedPorts: ports,
+		},
+		RootFS:  rootFS{Type: "layers", DiffIDs: []string{"sha256:" + diffID}},
+		History: []historyRow{{Created: epoch, CreatedBy: img.CreatedBy}},
+	}
+}
+
+// writeLayer writes the layer tar (the image's root filesystem) to w.
+func writeLayer(w io.Writer, ents []entry) error {
+	tw := tar.NewWriter(w)
+	for _, e := range ents {
+		var err error
+		switch {
+		case e.Dir:
+			err = tw.WriteHeader(header(e.name, tar.TypeDir, e.Mode, 0))
+		case e.Link != "":
+			h := header(e.name, tar.TypeSymlink, 0o777, 0)
+			h.Linkname = e.Link
+			err = tw.WriteHeader(h)
+		case e.Source != "":
+			err = copySource(tw, e)
+		default:
+			if err = tw.WriteHeader(header(e.name, tar.TypeReg, e.Mode, int64(len(e.Data)))); err == nil {
+				_, err = tw.Write(e.Data)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("layer entry /%s: %w", strings.TrimSuffix(e.name, "/"), err)
+		}
+	}
+	return tw.Close()
+}
+
+// copySource writes the regular file e.Source as entry e.
+func copySource(tw *tar.Writer, e entry) error {
+	f, err := os.Open(e.Source)
+	if err != nil {
+		return err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return "", fmt.Errorf("read mini binary: %w", err)
+		return err
 	}
 	if !st.Mode().IsRegular() {
-		return "", fmt.Errorf("read mini binary %s: not a regular file", binaryPath)
+		return fmt.Errorf("%s is not a regular file", e.Source)
 	}
-
-	tw := tar.NewWriter(w)
-	h := sha256.New()
-	for _, e := range layerEntries {
-		if !e.binary {
-			if err := tw.WriteHeader(header(e.name, tar.TypeDir, e.mode, 0)); err != nil {
-				return "", err
-			}
-			continue
-		}
-		if err := tw.WriteHeader(header(e.name, tar.TypeReg, e.mode, st.Size())); err != nil {
-			return "", err
-		}
-		n, err := io.Copy(tw, io.TeeReader(io.LimitReader(f, st.Size()), h))
-		if err != nil {
-			return "", fmt.Errorf("copy mini binary %s: %w", binaryPath, err)
-		}
-		if n != st.Size() {
-			return "", fmt.Errorf("copy mini binary %s: file shrank while it was read; try again", binaryPath)
-		}
+	if err := tw.WriteHeader(header(e.name, tar.TypeReg, e.Mode, st.Size())); err != nil {
+		return err
 	}
-	if err := tw.Close(); err != nil {
-		return "", err
+	n, err := io.Copy(tw, io.LimitReader(f, st.Size()))
+	if err != nil {
+		return fmt.Errorf("copy %s: %w", e.Source, err)
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	if n != st.Size() {
+		return fmt.Errorf("copy %s: file shrank while it was read; try again", e.Source)
+	}
+	return nil
 }
 
 func writeFile(tw *tar.Writer, name string, data []byte) error {
