@@ -5,7 +5,13 @@ package main
 import (
 	"os"
 
+	"github.com/minidev/mini/cluster/agent/runtime"
 	"github.com/minidev/mini/cmd/mini/app"
 )
 
-func main() { os.Exit(app.Main(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() {
+	if runtime.Main() { // a container runtime child phase: never returns
+		return
+	}
+	os.Exit(app.Main(os.Args[1:], os.Stdout, os.Stderr))
+}
