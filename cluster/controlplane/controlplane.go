@@ -100,8 +100,10 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	srv := apiserver.New(apiserver.Config{Store: st, Tokens: tokens, Log: log.With("component", "apiserver"), Version: cfg.Version})
+	images := newImageHandler(tokens, log.With("component", "images"))
+	defer images.Close()
 	hs := &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           withImages(srv.Handler(), images),
 		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{tlsCert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}},
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),

@@ -11,6 +11,44 @@ import (
 	"github.com/docker/docker/client"
 )
 
+// ImageInfo describes an image in the engine's store.
+type ImageInfo struct {
+	// ID is the image ID: the digest of its config ("sha256:...").
+	ID string `json:"id"`
+	// RepoTags are the names the engine knows the image by.
+	RepoTags []string `json:"repoTags"`
+	// Size is the image's size in bytes, as the engine reports it.
+	Size int64 `json:"size"`
+}
+
+// InspectImage describes the image ref (a name or an image ID). When the
+// engine lacks it, the error satisfies IsNotFound.
+func (c *Client) InspectImage(ctx context.Context, ref string) (ImageInfo, error) {
+	img, err := c.api.ImageInspect(ctx, ref)
+	if err != nil {
+		return ImageInfo{}, fmt.Errorf("inspect image %s: %w", ref, err)
+	}
+	return ImageInfo{ID: img.ID, RepoTags: img.RepoTags, Size: img.Size}, nil
+}
+
+// SaveImage streams the image ref as `docker save` does: a tar archive the
+// caller must close. Nothing is buffered: the engine writes while the
+// caller reads. When the engine lacks the image, the error satisfies
+// IsNotFound; an engine failing mid-stream shows as a broken archive.
+func (c *Client) SaveImage(ctx context.Context, ref string) (io.ReadCloser, error) {
+	rc, err := c.api.ImageSave(ctx, []string{ref})
+	if err != nil {
+		return nil, fmt.Errorf("save image %s: %w", ref, err)
+	}
+	return rc, nil
+}
+
+// IsUnreachable reports whether err (or an error it wraps) says the engine
+// could not be reached at all.
+func IsUnreachable(err error) bool {
+	return client.IsErrConnectionFailed(err)
+}
+
 // ImageExists reports whether the engine has the image ref.
 func (c *Client) ImageExists(ctx context.Context, ref string) (bool, error) {
 	if _, err := c.api.ImageInspect(ctx, ref); err != nil {
