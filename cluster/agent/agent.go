@@ -33,8 +33,15 @@ type Config struct {
 	PodCIDR string
 	// Heartbeat is how often the Lease is renewed; 0 means 10 s, as kubelets.
 	Heartbeat time.Duration
-	Version   string
-	Log       *slog.Logger
+	// RunPods makes the agent run the pods bound to its node (a node
+	// container); without it the agent only keeps its Node and Lease.
+	RunPods bool
+	// KubeletPort serves pods' logs, exec and port-forward; 0 means 10250.
+	KubeletPort int
+	// DNSIP is the nameserver pods get; empty means 10.96.0.10.
+	DNSIP   string
+	Version string
+	Log     *slog.Logger
 }
 
 // LeaseDuration is the Lease's leaseDurationSeconds, as kubelets set it.
@@ -45,6 +52,9 @@ type Agent struct {
 	cfg    Config
 	log    *slog.Logger
 	client kubernetes.Interface
+	rest   *rest.Config
+	// podsErr is why this node cannot run pods (nil when it can).
+	podsErr error
 }
 
 // New checks the config and builds the API client.
@@ -58,6 +68,12 @@ func New(cfg Config) (*Agent, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	if cfg.KubeletPort == 0 {
+		cfg.KubeletPort = DefaultKubeletPort
+	}
+	if cfg.DNSIP == "" {
+		cfg.DNSIP = DefaultDNSIP
+	}
 	if cfg.Server == "" {
 		gw, err := defaultGateway()
 		if err != nil {
@@ -65,24 +81,43 @@ func New(cfg Config) (*Agent, error) {
 		}
 		cfg.Server = "https://" + net.JoinHostPort(gw, strconv.Itoa(cfg.APIPort))
 	}
-	client, err := kubernetes.NewForConfig(&rest.Config{
+	restCfg := &rest.Config{
 		Host:            cfg.Server,
 		BearerToken:     cfg.Token,
 		TLSClientConfig: rest.TLSClientConfig{CAData: cfg.CAPEM, ServerName: ServerName},
 		Timeout:         15 * time.Second,
 		UserAgent:       "mini-agent/" + cfg.Version,
-	})
+		QPS:             50, Burst: 100,
+	}
+	client, err := kubernetes.NewForConfig(restCfg)
 	if err != nil {
 		return nil, fmt.Errorf("agent: API client for %s: %w", cfg.Server, err)
 	}
-	return &Agent{cfg: cfg, log: cfg.Log.With("node", cfg.NodeName), client: client}, nil
+	return &Agent{cfg: cfg, log: cfg.Log.With("node", cfg.NodeName), client: client, rest: restCfg}, nil
 }
 
 // Run registers the node and renews its heartbeat until ctx ends. API
 // errors are retried with back-off: the control plane may be restarting.
 func (a *Agent) Run(ctx context.Context) error {
 	a.log.Info("agent starting", "server", a.cfg.Server, "version", a.cfg.Version)
-	go newPods(a.client, a.cfg.NodeName, a).run(ctx)
+	if a.cfg.RunPods {
+		p, err := a.setupPods(ctx)
+		if err != nil {
+			// The node registers, NotReady, saying why: it cannot run pods.
+			a.log.Error("Cannot run pods on this node", "err", err)
+			a.podsErr = err
+		} else {
+			podsDone := make(chan struct{})
+			go func() { p.run(ctx); close(podsDone) }()
+			defer func() {
+				// Stopping: the pods' cgroups must not outlive the node.
+				select {
+				case <-podsDone:
+				case <-time.After(10 * time.Second):
+				}
+			}()
+		}
+	}
 	backoff := 200 * time.Millisecond
 	registered := false
 	for {

@@ -54,6 +54,9 @@ func (a *Agent) status(old corev1.NodeStatus) corev1.NodeStatus {
 		Allocatable: capacity.DeepCopy(),
 		Phase:       corev1.NodeRunning,
 		Addresses:   []corev1.NodeAddress{{Type: corev1.NodeHostName, Address: a.cfg.NodeName}},
+		DaemonEndpoints: corev1.NodeDaemonEndpoints{
+			KubeletEndpoint: corev1.DaemonEndpoint{Port: int32(a.cfg.KubeletPort)},
+		},
 		NodeInfo: corev1.NodeSystemInfo{
 			MachineID: readTrim("/etc/machine-id"), BootID: readTrim("/proc/sys/kernel/random/boot_id"),
 			KernelVersion: kernelVersion(), OSImage: "mini node (" + a.cfg.Version + ")",
@@ -77,7 +80,7 @@ func (a *Agent) status(old corev1.NodeStatus) corev1.NodeStatus {
 		cond(corev1.NodeMemoryPressure, corev1.ConditionFalse, "KubeletHasSufficientMemory", "mini agent has sufficient memory available"),
 		cond(corev1.NodeDiskPressure, corev1.ConditionFalse, "KubeletHasNoDiskPressure", "mini agent has no disk pressure"),
 		cond(corev1.NodePIDPressure, corev1.ConditionFalse, "KubeletHasSufficientPID", "mini agent has sufficient PID available"),
-		cond(corev1.NodeReady, corev1.ConditionTrue, "KubeletReady", "mini agent is posting ready status"),
+		a.readyCondition(cond),
 	}
 	return st
 }
@@ -119,8 +122,19 @@ func kernelVersion() string {
 	return b.String()
 }
 
-// internalIP is the node's first non-loopback IPv4 address.
+// internalIP is the node's address on the cluster network: eth0's
+// IPv4 address (the pod bridge mini0 has one too), else the first
+// non-loopback one.
 func internalIP() string {
+	if ifc, err := net.InterfaceByName("eth0"); err == nil {
+		if addrs, err := ifc.Addrs(); err == nil {
+			for _, a := range addrs {
+				if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil {
+					return n.IP.String()
+				}
+			}
+		}
+	}
 	addrs, err := net.InterfaceAddrs()
 	if err != nil {
 		return ""
@@ -158,4 +172,12 @@ func parseDefaultGateway(table string) (string, error) {
 		return net.IPv4(byte(v), byte(v>>8), byte(v>>16), byte(v>>24)).String(), nil
 	}
 	return "", fmt.Errorf("agent: no default route in /proc/net/route: the node cannot find the control plane")
+}
+
+// readyCondition is Ready, unless the node's pod runtime failed to start.
+func (a *Agent) readyCondition(cond func(corev1.NodeConditionType, corev1.ConditionStatus, string, string) corev1.NodeCondition) corev1.NodeCondition {
+	if a.podsErr != nil {
+		return cond(corev1.NodeReady, corev1.ConditionFalse, "KubeletNotReady", "container runtime is down: "+a.podsErr.Error())
+	}
+	return cond(corev1.NodeReady, corev1.ConditionTrue, "KubeletReady", "mini agent is posting ready status")
 }

@@ -73,7 +73,10 @@ func TestBadRequests(t *testing.T) {
 		{"bad fieldValidation", "POST", cms + "?fieldValidation=Loose", "application/json", `{"metadata":{"name":"x"}}`, 400, "fieldValidation"},
 		{"bad propagationPolicy", "DELETE", cms + "/x?propagationPolicy=Sideways", "", "", 400, "propagationPolicy"},
 		{"protobuf garbage", "POST", cms, "application/vnd.kubernetes.protobuf", "k8s\x00garbage", 400, "not valid protobuf"},
-		{"log not served yet", "GET", "/api/v1/namespaces/default/pods/p/log", "", "", 501, "not served yet"},
+		{"log of a missing pod", "GET", "/api/v1/namespaces/default/pods/p/log", "", "", 404, `pods "p" not found`},
+		{"exec of a missing pod", "POST", "/api/v1/namespaces/default/pods/p/exec?command=ls&stdout=true", "", "", 404, `pods "p" not found`},
+		{"log is GET only", "DELETE", "/api/v1/namespaces/default/pods/p/log", "", "", 405, "not supported"},
+		{"node proxy not served yet", "GET", "/api/v1/nodes/n/proxy", "", "", 501, "not served yet"},
 	}
 	for _, tt := range tests {
 		code, s := do(tt.method, tt.path, tt.ctype, tt.body)

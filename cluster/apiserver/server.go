@@ -34,6 +34,10 @@ type Config struct {
 	BookmarkInterval time.Duration
 	// Version is reported at /version.
 	Version string
+	// NodeToken is the token that authenticates the API server to a node's
+	// agent (for pods/log, exec, portforward); nil means the token of the
+	// identity system:node:NAME in Tokens.
+	NodeToken func(node string) (string, bool)
 }
 
 // Server is the Kubernetes API server over a store.
@@ -63,6 +67,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.Version == "" {
 		cfg.Version = version.Version
+	}
+	if cfg.NodeToken == nil {
+		cfg.NodeToken = nodeTokenFrom(cfg.Tokens)
 	}
 	return &Server{cfg: cfg, store: cfg.Store, reg: cfg.Registry, log: cfg.Log, now: cfg.Now, events: newEventCache(512)}
 }

@@ -15,8 +15,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// serveSubresource serves status, scale, binding and eviction; the
-// streaming ones answer 501 until the node agent serves them.
+// serveSubresource serves status, scale, binding, eviction and the pods'
+// streaming ones (log, exec, attach, portforward: proxied to the node
+// agent); the proxy ones answer 501.
 func (s *Server) serveSubresource(w http.ResponseWriter, r *http.Request, res *Resource, ri requestInfo) {
 	if !res.HasSubresource(ri.Subresource) {
 		writeError(w, errNoResource())
@@ -40,10 +41,14 @@ func (s *Server) serveSubresource(w http.ResponseWriter, r *http.Request, res *R
 		s.handleBinding(w, r, res, ri)
 	case "eviction":
 		s.handleEviction(w, r, res, ri)
+	case "log":
+		s.handlePodLog(w, r, res, ri)
+	case "exec", "attach", "portforward":
+		s.handlePodStream(w, r, res, ri)
 	default:
 		writeError(w, &apierrors.StatusError{ErrStatus: metav1.Status{
 			Status: metav1.StatusFailure, Code: http.StatusNotImplemented, Reason: "NotImplemented",
-			Message: fmt.Sprintf("%s/%s is not served yet: it comes with mini's node agent runtime", res.Name, ri.Subresource),
+			Message: fmt.Sprintf("%s/%s is not served yet", res.Name, ri.Subresource),
 		}})
 	}
 }

@@ -91,6 +91,9 @@ func (b *bench) run(ctx context.Context) error {
 		{fmt.Sprintf("Watch: %d watchers on one connection, %d creates", o.Watchers, o.Events), func() error {
 			return b.watchLatency(ctx, t.pid, []kubernetes.Interface{t.api}, t.writer, "bench-watch-shared", "1 shared connection", o)
 		}},
+		{fmt.Sprintf("Pods: start latency of 1 and %d pods against docker run --rm; agent memory", podBatch), func() error {
+			return b.podStarts(ctx, t.api, t.name)
+		}},
 		{fmt.Sprintf("Scale: %d ConfigMaps in the cluster", b.cfg.Scale), func() error {
 			return b.fill(ctx, t.api, t.name, "bench-scale", b.cfg.Scale, b.cfg.Workers)
 		}},

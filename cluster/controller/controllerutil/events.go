@@ -20,8 +20,14 @@ type Recorder struct {
 
 // NewRecorder returns a recorder for component.
 func NewRecorder(client kubernetes.Interface, component string) *Recorder {
+	return NewRecorderFor(client, corev1.EventSource{Component: component})
+}
+
+// NewRecorderFor returns a recorder for an Event source with a host, as
+// the kubelet's ("kubelet" on node N).
+func NewRecorderFor(client kubernetes.Interface, source corev1.EventSource) *Recorder {
 	b := record.NewBroadcaster()
-	return &Recorder{EventRecorder: b.NewRecorder(scheme.Scheme, corev1.EventSource{Component: component}), b: b, client: client}
+	return &Recorder{EventRecorder: b.NewRecorder(scheme.Scheme, source), b: b, client: client}
 }
 
 // Start writes recorded Events through the API until ctx ends.

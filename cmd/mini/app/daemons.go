@@ -60,7 +60,7 @@ func newAgent(g *globals) *cobra.Command {
 			a, err := agent.New(agent.Config{
 				NodeName: os.Getenv("MINI_NODE_NAME"), APIPort: port, CAPEM: []byte(os.Getenv("MINI_CA")),
 				Token: os.Getenv("MINI_NODE_TOKEN"), PodCIDR: os.Getenv("MINI_POD_CIDR"),
-				Version: version.Version, Log: g.logger(),
+				RunPods: true, Version: version.Version, Log: g.logger(),
 			})
 			if err != nil {
 				return err

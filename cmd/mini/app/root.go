@@ -46,8 +46,15 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		newUp(g), newDown(g), newStart(g), newStop(g), newList(g), newStatus(g),
 		newKubeconfig(g), newLogsDump(g), newControlPlane(g), newAgent(g), newVersion(g),
 		newApply(g), newGet(g), newDescribe(g), newDelete(g), newUI(g),
+		newLogs(g),
+		newExec(g),
 	)
 	if err := root.ExecuteContext(ctx); err != nil {
+		// mini exec exits with the remote command's code, as kubectl does.
+		if code, ok := exitCode(err); ok {
+			fmt.Fprintf(stderr, "command terminated with exit code %d\n", code)
+			return code
+		}
 		fmt.Fprintf(stderr, "error: %v\n", err)
 		return 1
 	}
