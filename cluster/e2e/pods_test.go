@@ -433,6 +433,24 @@ func TestPods(t *testing.T) {
 		}
 	})
 
+	t.Run("node container restart recreates its pods", func(t *testing.T) {
+		before := p.waitPod(t, "web-a", time.Second, "Running", isRunningReady)
+		docker(t, "restart", "-t", "2", "mini-"+p.nodes[0])
+		began := time.Now()
+		after := p.waitPod(t, "web-a", time.Minute, "Running and Ready again after a restart", func(p *corev1.Pod) bool {
+			return isRunningReady(p) && p.Status.ContainerStatuses[0].RestartCount > before.Status.ContainerStatuses[0].RestartCount
+		})
+		t.Logf("web-a Running and Ready %s after docker restart of its node (restarts %d → %d, IP %s → %s)", time.Since(began).Round(time.Millisecond),
+			before.Status.ContainerStatuses[0].RestartCount, after.Status.ContainerStatuses[0].RestartCount, before.Status.PodIP, after.Status.PodIP)
+		p.create(t, busyboxPod("client2", p.nodes[2], corev1.RestartPolicyNever, fmt.Sprintf("wget -qO- http://%s:8080/", after.Status.PodIP)))
+		done := p.waitPod(t, "client2", time.Minute, "finished", func(p *corev1.Pod) bool {
+			return p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed
+		})
+		if out := p.logs(t, "client2", &corev1.PodLogOptions{}); done.Status.Phase != corev1.PodSucceeded || !strings.Contains(out, "hello from web-a") {
+			t.Errorf("after the restart, web-a answered %q (client %s)", out, describeStatus(done))
+		}
+	})
+
 	t.Run("deletion stops the containers", func(t *testing.T) {
 		began := time.Now()
 		if err := p.c.CoreV1().Pods(p.nsName).Delete(context.Background(), "shell", metav1.DeleteOptions{}); err != nil {
