@@ -14,6 +14,7 @@ import (
 	minidocker "github.com/minidev/mini/cluster/docker"
 	"github.com/minidev/mini/cluster/testimages"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
@@ -323,6 +324,35 @@ func TestPods(t *testing.T) {
 		pod := p.waitPod(t, "fails", time.Minute, "Failed", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodFailed })
 		if tm := pod.Status.ContainerStatuses[0].State.Terminated; tm == nil || tm.ExitCode != 7 {
 			t.Errorf("state = %s, want terminated with 7", stateString(pod.Status.ContainerStatuses[0].State))
+		}
+	})
+
+	t.Run("init containers, termination message, OOM kill", func(t *testing.T) {
+		pod := busyboxPod("lifecycle", p.nodes[2], corev1.RestartPolicyNever, "cat /work/order; echo bye > /dev/termination-log")
+		pod.Spec.Volumes = []corev1.Volume{{Name: "work", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}}
+		mount := []corev1.VolumeMount{{Name: "work", MountPath: "/work"}}
+		pod.Spec.Containers[0].VolumeMounts = mount
+		for i, line := range []string{"echo one > /work/order", "echo two >> /work/order"} {
+			pod.Spec.InitContainers = append(pod.Spec.InitContainers, corev1.Container{
+				Name: fmt.Sprintf("init-%d", i), Image: testimages.Busybox, ImagePullPolicy: corev1.PullIfNotPresent,
+				Command: []string{"sh", "-c", line}, VolumeMounts: mount,
+			})
+		}
+		p.create(t, pod)
+		got := p.waitPod(t, "lifecycle", time.Minute, "Succeeded", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed })
+		if out := p.logs(t, "lifecycle", &corev1.PodLogOptions{}); got.Status.Phase != corev1.PodSucceeded || out != "one\ntwo\n" {
+			t.Errorf("pod %s, logs %q: want Succeeded after both init containers ran in order", describeStatus(got), out)
+		}
+		if tm := got.Status.ContainerStatuses[0].State.Terminated; tm == nil || tm.Message != "bye\n" || tm.Reason != "Completed" {
+			t.Errorf("terminated state %+v, want reason Completed and the termination message", tm)
+		}
+
+		oom := busyboxPod("oom", p.nodes[2], corev1.RestartPolicyNever, "head -c 300m /dev/zero | tail")
+		oom.Spec.Containers[0].Resources.Limits = corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("32Mi")}
+		p.create(t, oom)
+		got = p.waitPod(t, "oom", time.Minute, "Failed", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded })
+		if tm := got.Status.ContainerStatuses[0].State.Terminated; tm == nil || tm.Reason != "OOMKilled" || tm.ExitCode != 137 {
+			t.Errorf("pod over its 32Mi memory limit: %s, want terminated OOMKilled with 137", describeStatus(got))
 		}
 	})
 
