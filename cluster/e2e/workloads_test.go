@@ -112,6 +112,23 @@ func TestDeploymentOnSimulatedNodes(t *testing.T) {
 	if err != nil || len(rs.Items) != 2 {
 		t.Fatalf("replica sets after a rollout: %v, %d; want 2 (old at 0)", err, len(rs.Items))
 	}
+	// mini's rollout verbs, as kubectl's: status, undo, scale, restart.
+	if out := e.must("rollout", "status", "--name", name, "deploy/web", "--timeout", "30s"); !strings.Contains(out, `deployment "web" successfully rolled out`) {
+		t.Errorf("rollout status printed:\n%s", out)
+	}
+	e.must("rollout", "undo", "--name", name, "deploy/web")
+	waitPods(t, c, 30*time.Second, "6 Running pods of the first image again", running(6, "1"))
+	e.must("scale", "--name", name, "deploy/web", "--replicas", "3")
+	waitPods(t, c, 30*time.Second, "3 Running pods", running(3, "1"))
+	e.must("rollout", "restart", "--name", name, "deploy/web")
+	e.must("rollout", "status", "--name", name, "deploy/web", "--timeout", "30s")
+	rs, err = c.AppsV1().ReplicaSets("default").List(context.Background(), metav1.ListOptions{LabelSelector: "app=web"})
+	if err != nil || len(rs.Items) != 3 {
+		t.Errorf("replica sets after undo and restart: %v, %d; want 3 (restart makes a new one)", err, len(rs.Items))
+	}
+	if out, err := e.mini("rollout", "undo", "--name", name, "deploy/web", "--to-revision", "42"); err == nil || !strings.Contains(out, "unable to find specified revision 42") {
+		t.Errorf("undo to a missing revision: %v\n%s", err, out)
+	}
 	// A pod that fits nowhere says why.
 	big := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "big"}, Spec: corev1.PodSpec{
 		NodeSelector: map[string]string{"mini.dev/node": "simulated"},
