@@ -28,7 +28,7 @@ func ValidateName(name string) error {
 
 // MaxSimulatedNodes bounds --simulated-nodes: their pod ranges
 // (10.246.0.0/15) hold 511 nodes.
-const MaxSimulatedNodes = 500
+const MaxSimulatedNodes = 5000
 
 // ValidateSimulatedNodes checks a simulated node count.
 func ValidateSimulatedNodes(n int) error {
@@ -66,10 +66,14 @@ type State struct {
 	Name      string    `json:"name"`
 	Nodes     []string  `json:"nodes"`
 	Port      int       `json:"port"`
+	DNSPort   int       `json:"dnsPort,omitempty"` // the cluster DNS, UDP and TCP (kube-dns's targetPort)
 	Network   string    `json:"network"`
 	Image     string    `json:"image"`
 	Created   time.Time `json:"created"`
 	NodeGrace string    `json:"nodeMonitorGrace,omitempty"`
+	// DefaultTolerationSeconds is how long pods stay on a NotReady or
+	// unreachable node (0: Kubernetes' 300 s).
+	DefaultTolerationSeconds int64 `json:"defaultTolerationSeconds,omitempty"`
 	// SimulatedNodes is how many nodes the control plane simulates.
 	SimulatedNodes int `json:"simulatedNodes,omitempty"`
 }

@@ -26,6 +26,9 @@ type Config struct {
 	Workers  int       // concurrent API clients and store writers; default 16
 	Scale    int       // ConfigMaps in the cluster for the memory test; default 10000
 	Idle     time.Duration
+	// SimNodes, SimPods and SimReplicas size the scheduling test; defaults
+	// 1000, 10000 and 1000 (issue 5's goals).
+	SimNodes, SimPods, SimReplicas int
 	Watch    WatchOptions
 	TempRoot string // where MINI_HOME, KUBECONFIG and the raw store go; default os.TempDir()
 }
@@ -45,6 +48,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Scale <= 0 {
 		c.Scale = 10000
+	}
+	if c.SimNodes <= 0 {
+		c.SimNodes = scaleNodes
+	}
+	if c.SimPods <= 0 {
+		c.SimPods = scalePods
+	}
+	if c.SimReplicas <= 0 {
+		c.SimReplicas = scaleDeployment
 	}
 	if c.Idle <= 0 {
 		c.Idle = 10 * time.Second

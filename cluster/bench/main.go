@@ -20,6 +20,9 @@ func Main(ctx context.Context, args []string, out, errOut io.Writer) int {
 	fs.IntVar(&cfg.Repeats, "repeats", 3, "timed `mini up` runs per node count")
 	fs.IntVar(&cfg.Objects, "objects", 2000, "ConfigMaps created and updated for the throughput test")
 	fs.IntVar(&cfg.Scale, "scale", 10000, "ConfigMaps in the cluster for the memory test")
+	fs.IntVar(&cfg.SimNodes, "sim-nodes", scaleNodes, "simulated nodes for the scheduling test")
+	fs.IntVar(&cfg.SimPods, "sim-pods", scalePods, "pods created on them")
+	fs.IntVar(&cfg.SimReplicas, "sim-replicas", scaleDeployment, "replicas of the Deployment scaled up on them")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}

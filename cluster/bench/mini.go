@@ -47,14 +47,14 @@ func (m *miniEnv) run(ctx context.Context, args ...string) (string, error) {
 
 // up runs `mini up` and returns how long it took: until every node is Ready
 // and the command has exited, as a user waits for it.
-func (m *miniEnv) up(ctx context.Context, name string, nodes int) (time.Duration, error) {
+func (m *miniEnv) up(ctx context.Context, name string, nodes int, extra ...string) (time.Duration, error) {
 	m.mu.Lock()
 	if !slices.Contains(m.clusters, name) {
 		m.clusters = append(m.clusters, name)
 	}
 	m.mu.Unlock()
 	begin := time.Now()
-	_, err := m.run(ctx, "up", "--name", name, "--nodes", strconv.Itoa(nodes), "--no-kubeconfig-merge", "--wait", "2m")
+	_, err := m.run(ctx, append([]string{"up", "--name", name, "--nodes", strconv.Itoa(nodes), "--no-kubeconfig-merge", "--wait", "3m"}, extra...)...)
 	return time.Since(begin), err
 }
 

@@ -22,8 +22,10 @@ const (
 // Goal is an upper bound on a metric's value or on its ratio to the baseline.
 type Goal struct {
 	OnRatio bool    `json:"onRatio"`
-	Max     float64 `json:"max"`
+	Max     float64 `json:"max,omitempty"`
 	OrEqual bool    `json:"orEqual"`
+	// Min makes the goal a lower bound (rates): the value must reach it.
+	Min float64 `json:"min,omitempty"`
 }
 
 // Metric is one line of the report.
@@ -73,6 +75,9 @@ func (g Goal) judge(m Metric) (pass, ok bool) {
 		}
 		v = *m.Ratio
 	}
+	if g.Min > 0 {
+		return v >= g.Min, true
+	}
 	if g.OrEqual {
 		return v <= g.Max, true
 	}
@@ -80,6 +85,9 @@ func (g Goal) judge(m Metric) (pass, ok bool) {
 }
 
 func (g Goal) text(unit string) string {
+	if g.Min > 0 {
+		return fmt.Sprintf("≥ %s %s", trimFloat(g.Min), unit)
+	}
 	op := "<"
 	if g.OrEqual {
 		op = "≤"

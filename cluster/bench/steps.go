@@ -94,6 +94,9 @@ func (b *bench) run(ctx context.Context) error {
 		{fmt.Sprintf("Pods: start latency of 1 and %d pods against docker run --rm; agent memory", podBatch), func() error {
 			return b.podStarts(ctx, t.api, t.name)
 		}},
+		{fmt.Sprintf("Scheduling: %d pods and a %d-replica Deployment on %d simulated nodes", b.cfg.SimPods, b.cfg.SimReplicas, b.cfg.SimNodes), func() error {
+			return b.scheduleAtScale(ctx, b.cfg.SimNodes, b.cfg.SimPods, b.cfg.SimReplicas)
+		}},
 		{fmt.Sprintf("Scale: %d ConfigMaps in the cluster", b.cfg.Scale), func() error {
 			return b.fill(ctx, t.api, t.name, "bench-scale", b.cfg.Scale, b.cfg.Workers)
 		}},

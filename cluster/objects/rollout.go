@@ -185,8 +185,9 @@ func statefulSetStatus(s *appsv1.StatefulSet) (string, bool, error) {
 	if s.Status.ReadyReplicas < want {
 		return fmt.Sprintf("Waiting for %d pods to be ready...", want-s.Status.ReadyReplicas), false, nil
 	}
-	if ru := s.Spec.UpdateStrategy.RollingUpdate; ru != nil && ru.Partition != nil && *ru.Partition > 0 {
-		if s.Status.UpdatedReplicas < want-*ru.Partition {
+	// As kubectl: a partition (defaulted to 0) makes it a partitioned roll out.
+	if ru := s.Spec.UpdateStrategy.RollingUpdate; ru != nil && ru.Partition != nil {
+		if *ru.Partition > 0 && s.Status.UpdatedReplicas < want-*ru.Partition {
 			return fmt.Sprintf("Waiting for partitioned roll out to finish: %d out of %d new pods have been updated...", s.Status.UpdatedReplicas, want-*ru.Partition), false, nil
 		}
 		return fmt.Sprintf("partitioned roll out complete: %d new pods have been updated...", s.Status.UpdatedReplicas), true, nil
