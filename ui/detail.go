@@ -33,7 +33,7 @@ func (m *Model) detailLines(w, h int) []string {
 	case data.KindPod:
 		p, ok := m.pods[k]
 		if !ok {
-			add(" pod %s is gone", k)
+			add(" %s is gone", k)
 			break
 		}
 		head(fmt.Sprintf("Pod %s/%s", p.Namespace, p.Name))
@@ -93,7 +93,7 @@ func (m *Model) detailLines(w, h int) []string {
 	case data.KindService:
 		s, ok := m.services[k]
 		if !ok {
-			add(" service %s is gone", k)
+			add(" %s is gone", k)
 			break
 		}
 		head(fmt.Sprintf("Service %s/%s", s.Namespace, s.Name))
@@ -132,7 +132,7 @@ func (m *Model) detailLines(w, h int) []string {
 	}
 	if k.Kind == data.KindPod {
 		head("Logs")
-		add("  not served yet: mini answers pods/log with 501 until pods run")
+		add("  l: follow this pod's log (the last %d lines, then as they come)", data.LogTail)
 	}
 	start := min(m.detailScroll, max(0, len(out)-h))
 	out = out[start:]

@@ -8,6 +8,14 @@
 // colours as data; this package holds the Bubble Tea model (state, keys,
 // layout) and Run, which wires them together.
 //
+// Besides the views: a log pane (l) follows one container's log through
+// pods/log?follow=true, read by a goroutine per stream and handed to the
+// model in batches with the same re-arm pattern (logs.go); rows just
+// added, changed or deleted flash for a second, deleted ones kept as ghost
+// rows until then, timed by Options.Now so tests step the clock
+// (flash.go); each workload's NOW column says what its pods are doing,
+// from their status and their kubelet events (reconcile.go).
+//
 // Why Bubble Tea v2 (charm.land/bubbletea/v2 v2.1.x with charm.land/bubbles/v2
 // and charm.land/lipgloss/v2) and not v1 (github.com/charmbracelet/bubbletea
 // v1.3.10): the Go module proxy serves both, and v2 is the maintained major.

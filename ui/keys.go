@@ -8,6 +8,7 @@ type keyMap struct {
 	Views, Next, Prev, Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 	Filter, Namespace, Detail, Back, Logs, Delete, Scale       key.Binding
 	Restart, Quit                                              key.Binding
+	Container, Follow                                          key.Binding
 }
 
 var keys = keyMap{
@@ -29,6 +30,13 @@ var keys = keyMap{
 	Scale:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "scale")),
 	Restart:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "restart")),
 	Quit:      key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+	Container: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "container")),
+	Follow:    key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("↑↓ G", "scroll/follow")),
+}
+
+// logHelp is the help line of the log pane (logKey handles these keys).
+func (k keyMap) logHelp() []key.Binding {
+	return []key.Binding{k.Back, k.Container, k.Follow, k.Quit}
 }
 
 // helpLine lists the keys shown at the bottom, most used first, so a

@@ -36,6 +36,7 @@ type Options struct {
 	Tick      time.Duration // how often ages refresh; 0: never (tests)
 	Feed      Feed
 	Actor     Actor
+	Logs      LogSource
 }
 
 var viewNames = []string{"Nodes", "Workloads", "Pods", "Services", "Events"}
@@ -72,13 +73,24 @@ type Model struct {
 	filter    string
 	filtering bool
 
-	rows   []views.Row
-	keys   []data.Key
-	cursor int
-	offset int
+	rows      []views.Row
+	keys      []data.Key
+	ghostRows int // rows of deleted objects still flashing
+	cursor    int
+	offset    int
 
 	detail       *data.Key
 	detailScroll int
+
+	logs  *logPane
+	logID int
+
+	order     [data.KindEvent][]data.Key // sorted keys with ghosts, per kind
+	orderDone [data.KindEvent]bool       // order is up to date
+
+	flashes      map[data.Key]flash
+	ghosts       map[data.Key]data.Object // deleted, shown while they flash
+	flashTicking bool
 
 	prompt  prompt
 	conn    data.Conn
@@ -107,6 +119,7 @@ func New(opts Options) *Model {
 		nodes: map[data.Key]data.Node{}, workloads: map[data.Key]data.Workload{}, pods: map[data.Key]data.Pod{},
 		services: map[data.Key]data.Service{}, slices: map[data.Key]data.Endpoints{}, events: map[data.Key]data.Event{},
 		namespace: opts.Namespace, conn: data.Conn{Up: true},
+		flashes: map[data.Key]flash{}, ghosts: map[data.Key]data.Object{},
 	}
 }
 
@@ -147,7 +160,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case batchMsg:
 		m.apply(data.Batch(msg))
 		m.rebuild()
-		return m, m.waitBatch()
+		return m, tea.Batch(m.waitBatch(), m.flashTick())
+	case flashTickMsg:
+		return m, m.endFlashes()
+	case logOpenMsg, logMsg:
+		return m, m.logUpdate(msg)
 	case tickMsg:
 		m.now = time.Time(msg)
 		m.rebuild()
@@ -169,16 +186,21 @@ func (m *Model) apply(b data.Batch) {
 		k := o.ObjectKey()
 		switch v := o.(type) {
 		case data.Node:
+			noteUpsert(m, m.nodes, k, v)
 			m.nodes[k] = v
 		case data.Workload:
+			noteUpsert(m, m.workloads, k, v)
 			m.workloads[k] = v
 		case data.Pod:
+			noteUpsert(m, m.pods, k, v)
 			m.pods[k] = v
 		case data.Service:
+			noteUpsert(m, m.services, k, v)
 			m.services[k] = v
 		case data.Endpoints:
 			m.slices[k] = v
 		case data.Event:
+			noteUpsert(m, m.events, k, v)
 			m.events[k] = v
 		}
 	}
@@ -187,14 +209,19 @@ func (m *Model) apply(b data.Batch) {
 		case k.Kind == data.KindService && k.Sub == "EndpointSlice":
 			delete(m.slices, k)
 		case k.Kind == data.KindNode:
+			noteDelete(m, m.nodes, k)
 			delete(m.nodes, k)
 		case k.Kind == data.KindWorkload:
+			noteDelete(m, m.workloads, k)
 			delete(m.workloads, k)
 		case k.Kind == data.KindPod:
+			noteDelete(m, m.pods, k)
 			delete(m.pods, k)
 		case k.Kind == data.KindService:
+			noteDelete(m, m.services, k)
 			delete(m.services, k)
 		case k.Kind == data.KindEvent:
+			noteDelete(m, m.events, k)
 			delete(m.events, k)
 		}
 	}
@@ -230,13 +257,16 @@ func (m *Model) rebuild() {
 	if hadSel {
 		sel = m.keys[m.cursor]
 	}
-	m.rows, m.keys = m.rows[:0], m.keys[:0]
+	m.rows, m.keys, m.ghostRows = m.rows[:0], m.keys[:0], 0
 	add := func(k data.Key, r views.Row) {
 		if m.filter != "" && !matches(r, m.filter) {
 			return
 		}
 		m.rows = append(m.rows, r)
 		m.keys = append(m.keys, k)
+		if _, ok := m.ghosts[k]; ok {
+			m.ghostRows++
+		}
 	}
 	switch m.view {
 	case data.KindNode:
@@ -251,18 +281,18 @@ func (m *Model) rebuild() {
 			s.ReqMem += p.ReqMem
 			stats[p.Node] = s
 		}
-		for _, k := range sortedKeys(m.nodes, nil) {
-			n := m.nodes[k]
+		for _, k := range ordered(m, m.nodes, data.KindNode) {
+			n := lookup(m, m.nodes, k)
 			add(k, views.NodeRow(n, stats[n.Name], m.now))
 		}
 	case data.KindWorkload:
 		counts := m.podCounts()
-		for _, k := range sortedKeys(m.workloads, m.inNamespace) {
-			add(k, views.WorkloadRow(m.workloads[k], counts[k], m.now))
+		for _, k := range ordered(m, m.workloads, data.KindWorkload) {
+			add(k, views.WorkloadRow(lookup(m, m.workloads, k), counts[k], m.now))
 		}
 	case data.KindPod:
-		for _, k := range sortedKeys(m.pods, m.inNamespace) {
-			add(k, views.PodRow(m.pods[k], m.now))
+		for _, k := range ordered(m, m.pods, data.KindPod) {
+			add(k, views.PodRow(lookup(m, m.pods, k), m.now))
 		}
 	case data.KindService:
 		ready := map[data.Key][2]int{}
@@ -271,8 +301,8 @@ func (m *Model) rebuild() {
 			r := ready[k]
 			ready[k] = [2]int{r[0] + e.Ready, r[1] + e.Total}
 		}
-		for _, k := range sortedKeys(m.services, m.inNamespace) {
-			s := m.services[k]
+		for _, k := range ordered(m, m.services, data.KindService) {
+			s := lookup(m, m.services, k)
 			s.ReadyEndpoints, s.Endpoints = ready[k][0], ready[k][1]
 			add(k, views.ServiceRow(s, m.now))
 		}
@@ -292,29 +322,6 @@ func (m *Model) rebuild() {
 		}
 	}
 	m.clampCursor()
-}
-
-// podCounts sums each workload's pods by what they are doing. A pod
-// belongs to a Deployment through its ReplicaSet, named <deployment>-<hash>.
-func (m *Model) podCounts() map[data.Key]views.PodCounts {
-	out := map[data.Key]views.PodCounts{}
-	for _, p := range m.pods {
-		if p.Owner.Kind == "" || !m.inNamespace(p.Namespace) {
-			continue
-		}
-		k := data.Key{Kind: data.KindWorkload, Sub: p.Owner.Kind, Namespace: p.Namespace, Name: p.Owner.Name}
-		if p.Owner.Kind == "ReplicaSet" {
-			i := strings.LastIndexByte(p.Owner.Name, '-')
-			if i <= 0 {
-				continue
-			}
-			k.Sub, k.Name = "Deployment", p.Owner.Name[:i]
-		}
-		c := out[k]
-		c.Count(p)
-		out[k] = c
-	}
-	return out
 }
 
 func matches(r views.Row, f string) bool {
@@ -337,17 +344,19 @@ func sortedKeys[V any](m map[data.Key]V, keep func(ns string) bool) []data.Key {
 			ks = append(ks, k)
 		}
 	}
-	sort.Slice(ks, func(i, j int) bool {
-		a, b := ks[i], ks[j]
-		if a.Namespace != b.Namespace {
-			return a.Namespace < b.Namespace
-		}
-		if a.Sub != b.Sub {
-			return a.Sub < b.Sub
-		}
-		return a.Name < b.Name
-	})
+	sort.Slice(ks, func(i, j int) bool { return lessKey(ks[i], ks[j]) })
 	return ks
+}
+
+// lessKey orders keys by namespace, kind, name.
+func lessKey(a, b data.Key) bool {
+	if a.Namespace != b.Namespace {
+		return a.Namespace < b.Namespace
+	}
+	if a.Sub != b.Sub {
+		return a.Sub < b.Sub
+	}
+	return a.Name < b.Name
 }
 
 // tableRows is how many rows the table shows.
@@ -378,6 +387,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	s := msg.String()
 	if m.prompt.kind != "" {
 		return m.promptKey(msg)
+	}
+	if m.logs != nil {
+		m.message = ""
+		return m.logKey(msg)
 	}
 	if m.filtering {
 		switch s {
@@ -449,7 +462,14 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			m.detail, m.detailScroll = &k, 0
 		}
 	case key.Matches(msg, keys.Logs):
-		m.message = "logs: not served yet (mini answers pods/log with 501 until pods run)"
+		k, ok := m.selected()
+		if m.detail != nil {
+			k, ok = *m.detail, true
+		}
+		if ok && k.Kind == data.KindPod {
+			return m.openLogs(k)
+		}
+		m.message = "logs: select a pod in Pods (3)"
 	case key.Matches(msg, keys.Delete):
 		if k, ok := m.selected(); ok {
 			m.prompt = prompt{kind: "delete", key: k}

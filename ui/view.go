@@ -32,9 +32,12 @@ func (m *Model) Render() string {
 	lines := make([]string, 0, h)
 	lines = append(lines, m.titleLine(w), m.infoLine(w))
 	body := h - 3
-	if m.detail != nil {
+	switch {
+	case m.logs != nil:
+		lines = append(lines, m.logLines(w, body)...)
+	case m.detail != nil:
 		lines = append(lines, m.detailLines(w, body)...)
-	} else {
+	default:
 		lines = append(lines, m.tableLines(w, body)...)
 	}
 	for len(lines) < h-1 {
@@ -79,7 +82,7 @@ func (m *Model) infoLine(w int) string {
 	case !m.synced && m.opts.Feed != nil:
 		return m.theme.Dim.Render(views.Fit(" connecting to the API…", w, false))
 	}
-	s := fmt.Sprintf(" %d %s", len(m.keys), strings.ToLower(viewNames[m.view]))
+	s := fmt.Sprintf(" %d %s", len(m.keys)-m.ghostRows, strings.ToLower(viewNames[m.view]))
 	if m.filter != "" {
 		s += fmt.Sprintf(" matching %q (esc clears)", m.filter)
 	}
@@ -129,9 +132,12 @@ func (m *Model) tableLines(w, h int) []string {
 	for i := m.offset; i < end; i++ {
 		r := m.rows[i]
 		line := views.Fit(t.Line(r), w, false)
+		fl, flashing := m.flashes[m.keys[i]]
 		switch st, ok := m.theme.Health[r.Health]; {
 		case i == m.cursor:
 			line = m.theme.Selected.Render(line)
+		case flashing:
+			line = m.theme.Flash[fl.kind].Render(line)
 		case ok:
 			line = st.Render(line)
 		}
@@ -158,7 +164,10 @@ func (m *Model) bottomLine(w int) string {
 		return views.Fit(" "+m.message, w, false)
 	}
 	bs := keys.helpLine()
-	if m.detail != nil {
+	switch {
+	case m.logs != nil:
+		bs = keys.logHelp()
+	case m.detail != nil:
 		bs = []key.Binding{keys.Back, keys.Logs, keys.Delete, keys.Scale, keys.Quit}
 	}
 	parts := make([]string, 0, len(bs))

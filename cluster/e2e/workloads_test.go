@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -162,78 +161,6 @@ func scheduledMessage(p *corev1.Pod) string {
 		}
 	}
 	return ""
-}
-
-// TestUI drives the real `mini ui` in tmux: the Deployment's pods show up
-// Running, and `d` on a pod deletes it and a replacement appears.
-func TestUI(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Fatal("tmux is needed for this test: install it (apt-get install tmux)")
-	}
-	e := newEnv(t)
-	name := uniqueName("ui")
-	e.up(name, "--nodes", "1", "--simulated-nodes", "3", "--no-kubeconfig-merge")
-	c := e.client(name)
-	applyDeployment(t, e, name, "1")
-	waitPods(t, c, 30*time.Second, "6 Running pods", running(6, "1"))
-
-	session := "mini-e2e-" + name
-	cmd := exec.Command("tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "30",
-		"env", "MINI_HOME="+e.home, binary, "ui", "--name", name, "-n", "default")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("tmux: %v\n%s", err, out)
-	}
-	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", session).Run() })
-	capture := func() string {
-		out, _ := exec.Command("tmux", "capture-pane", "-p", "-t", session).Output()
-		return string(out)
-	}
-	keys := func(k ...string) {
-		if out, err := exec.Command("tmux", append([]string{"send-keys", "-t", session}, k...)...).CombinedOutput(); err != nil {
-			t.Fatalf("send-keys: %v %s", err, out)
-		}
-	}
-	waitScreen := func(what string, cond func(string) bool) string {
-		t.Helper()
-		deadline := time.Now().Add(15 * time.Second)
-		for {
-			s := capture()
-			if cond(s) {
-				return s
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("screen never showed %s:\n%s", what, s)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	keys("3") // the Pods view
-	waitScreen("6 Running web pods", func(s string) bool { return strings.Count(s, "Running") >= 6 && strings.Contains(s, "web-") })
-	before := map[string]bool{}
-	for _, p := range waitPods(t, c, time.Second, "pods", running(6, "1")) {
-		before[p.Name] = true
-	}
-	keys("/", "w", "e", "b", "Enter") // filter, then act on the selected (first) pod
-	keys("d")
-	waitScreen("a delete confirmation", func(s string) bool {
-		return strings.Contains(strings.ToLower(s), "delete") && strings.Contains(s, "y/n")
-	})
-	keys("y")
-	pods := waitPods(t, c, 20*time.Second, "a replacement pod", func(p []corev1.Pod) bool {
-		fresh := 0
-		for _, x := range p {
-			if !before[x.Name] && x.Status.Phase == corev1.PodRunning {
-				fresh++
-			}
-		}
-		return fresh == 1 && running(6, "1")(p)
-	})
-	for _, p := range pods {
-		if !before[p.Name] {
-			waitScreen("the replacement "+p.Name, func(s string) bool { return strings.Contains(s, p.Name) })
-		}
-	}
-	keys("q")
 }
 
 func resourceMust(s string) resource.Quantity { return resource.MustParse(s) }

@@ -19,6 +19,11 @@ type Options struct {
 	MaxBackoff time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Heartbeat is how often the API is asked whether it answers (GET
+	// /version, default 5s). A watch that fails with "connection refused"
+	// is retried by client-go without calling any error handler, so this
+	// is what notices a control plane gone.
+	Heartbeat time.Duration
 }
 
 // Source watches a cluster and hands out coalesced batches of changes.
@@ -30,6 +35,7 @@ type Source struct {
 	pending  map[Key]Object // nil value: deleted
 	conn     *Conn          // connection change not yet handed out
 	up       bool
+	since    time.Time // when up last changed
 	probing  bool
 	synced   bool
 	sentSync bool
@@ -47,6 +53,9 @@ func NewSource(client kubernetes.Interface, opts Options) *Source {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Heartbeat == 0 {
+		opts.Heartbeat = 5 * time.Second
 	}
 	return &Source{client: client, opts: opts, pending: map[Key]Object{}, up: true, notify: make(chan struct{}, 1)}
 }
@@ -101,6 +110,27 @@ func (s *Source) Start(ctx context.Context) {
 		}
 	}()
 	go func() { <-ctx.Done(); f.Shutdown() }()
+	go s.heartbeat(ctx)
+}
+
+// heartbeat pings the API every Heartbeat while it is up; a failed ping
+// starts the probe with back-off (and the banner).
+func (s *Source) heartbeat(ctx context.Context) {
+	t := time.NewTicker(s.opts.Heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		busy := s.probing
+		s.mu.Unlock()
+		if !busy && s.ping(ctx) != nil && ctx.Err() == nil {
+			s.watchFailed(ctx, nil)
+		}
+	}
 }
 
 func (s *Source) wake() {
@@ -134,8 +164,12 @@ func (s *Source) setConnLocked(up bool, err string, retry time.Duration) {
 	if s.up == up && up {
 		return
 	}
-	s.up = up
-	s.conn = &Conn{Up: up, Err: err, Since: s.opts.Now(), Retry: retry}
+	since := s.opts.Now()
+	if !up && !s.up && s.since != (time.Time{}) {
+		since = s.since // still down: since the first failure
+	}
+	s.up, s.since = up, since
+	s.conn = &Conn{Up: up, Err: err, Since: since, Retry: retry}
 }
 
 // watchFailed checks whether the API answers at all; only then is a watch

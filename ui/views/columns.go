@@ -16,9 +16,9 @@ var (
 		{Title: "KIND", Width: 4}, {Title: "VERSION", Width: 10, Wide: true}, {Title: "AGE", Width: 5, Right: true},
 	}
 	WorkloadColumns = []Column{
-		{Title: "NAMESPACE", Width: 10, Wide: true}, {Title: "KIND", Width: 6}, {Title: "NAME", Width: 14, Flex: 2},
+		{Title: "NAMESPACE", Width: 10, Wide: true}, {Title: "KIND", Width: 6}, {Title: "NAME", Width: 14, Flex: 1},
 		{Title: "DES", Width: 3, Right: true}, {Title: "UPD", Width: 3, Right: true}, {Title: "RDY", Width: 3, Right: true},
-		{Title: "AVL", Width: 3, Right: true}, {Title: "PROGRESS", Width: 10}, {Title: "NOW", Width: 14, Flex: 3},
+		{Title: "AVL", Width: 3, Right: true}, {Title: "PROGRESS", Width: 10}, {Title: "NOW", Width: 14, Flex: 4},
 		{Title: "AGE", Width: 5, Right: true},
 	}
 	PodColumns = []Column{
@@ -91,75 +91,11 @@ func NodeRow(n data.Node, st NodeStats, now time.Time) Row {
 	}}
 }
 
-// PodCounts is how a workload's pods stand, for "what is happening now".
-type PodCounts struct {
-	Unscheduled, Pulling, Starting, NotReady, BackOff, Failed, Terminating int
-}
-
-// Count adds one pod to c.
-func (c *PodCounts) Count(p data.Pod) {
-	switch s := p.Status; {
-	case s == "Terminating":
-		c.Terminating++
-	case strings.Contains(s, "BackOff") || strings.HasPrefix(s, "ErrImage") || strings.Contains(s, "Err"):
-		c.BackOff++
-	case s == "Pending" && p.Node == "":
-		c.Unscheduled++
-	case s == "Pending" || s == "ContainerCreating" || strings.HasPrefix(s, "Init:"):
-		for _, ct := range p.Containers {
-			if ct.Reason == "Pulling" || ct.Reason == "ErrImagePull" {
-				c.Pulling++
-				return
-			}
-		}
-		if s == "ContainerCreating" {
-			c.Starting++
-		} else {
-			c.Pulling++
-		}
-	case s == "Running" && p.Ready < p.Total:
-		c.NotReady++
-	case s == "Failed" || strings.HasPrefix(s, "ExitCode") || s == "Error" || s == "OOMKilled":
-		c.Failed++
-	}
-}
-
-// Now says what is happening to a workload: the most pressing thing its
-// pods are doing, else the controller's message.
-func Now(w data.Workload, c PodCounts) string {
-	var parts []string
-	add := func(n int, what string) {
-		if n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, what))
-		}
-	}
-	add(c.BackOff, "back-off")
-	add(c.Failed, "failed")
-	add(c.Unscheduled, "scheduling")
-	add(c.Pulling, "pulling")
-	add(c.Starting, "starting")
-	add(c.NotReady, "waiting for readiness")
-	add(c.Terminating, "terminating")
-	switch {
-	case len(parts) > 0:
-		return strings.Join(parts, ", ")
-	case w.Failed:
-		return "failed: " + w.Message
-	case w.Complete:
-		return "complete"
-	case !w.RollingOut():
-		return "steady"
-	case w.Message != "":
-		return w.Message
-	}
-	return "waiting for the controller"
-}
-
 // WorkloadRow is a workload's cells.
 func WorkloadRow(w data.Workload, c PodCounts, now time.Time) Row {
 	h := Good
 	switch {
-	case w.Failed || c.BackOff > 0 || c.Failed > 0:
+	case w.Failed || len(c.BackOff) > 0 || c.Failed > 0:
 		h = Bad
 	case w.Complete:
 		h = Done

@@ -14,10 +14,21 @@ const (
 	Gone               // terminating
 )
 
+// Flash is why a row flashes: it was just added, changed or deleted.
+type Flash int
+
+const (
+	NoFlash Flash = iota
+	FlashAdded
+	FlashChanged
+	FlashDeleted
+)
+
 // Theme is every style the dashboard uses.
 type Theme struct {
 	Title, Tab, TabActive, Header, Selected, Dim, Banner, Help, Prompt lipgloss.Style
 	Health                                                             map[Health]lipgloss.Style
+	Flash                                                              map[Flash]lipgloss.Style
 }
 
 // NewTheme returns the colour theme, or, with noColor (NO_COLOR set), one
@@ -30,6 +41,9 @@ func NewTheme(noColor bool) Theme {
 			Header: s().Bold(true), Selected: s().Reverse(true), Dim: s(),
 			Banner: s().Bold(true).Reverse(true), Help: s(), Prompt: s().Bold(true),
 			Health: map[Health]lipgloss.Style{Bad: s().Bold(true)},
+			Flash: map[Flash]lipgloss.Style{
+				FlashAdded: s().Italic(true), FlashChanged: s().Italic(true), FlashDeleted: s().Faint(true),
+			},
 		}
 	}
 	c := lipgloss.Color
@@ -42,6 +56,11 @@ func NewTheme(noColor bool) Theme {
 		Health: map[Health]lipgloss.Style{
 			Good: s().Foreground(c("2")), Progressing: s().Foreground(c("3")),
 			Bad: s().Foreground(c("1")), Done: s().Foreground(c("8")), Gone: s().Foreground(c("5")),
+		},
+		Flash: map[Flash]lipgloss.Style{
+			FlashAdded:   s().Bold(true).Foreground(c("0")).Background(c("12")),
+			FlashChanged: s().Bold(true).Foreground(c("0")).Background(c("11")),
+			FlashDeleted: s().Faint(true).Foreground(c("15")).Background(c("8")),
 		},
 	}
 }
