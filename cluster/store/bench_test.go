@@ -25,19 +25,45 @@ func BenchmarkCreateSerial(b *testing.B) {
 	reportRates(b, s)
 }
 
-// BenchmarkCreateParallel runs 16 concurrent writers, with group commit and,
-// for comparison, with one write per transaction.
+// BenchmarkCreateParallel runs 16 concurrent writers with group commit as
+// configured, with bbolt's freelist written in every commit (as before) and
+// with one write per transaction.
 func BenchmarkCreateParallel(b *testing.B) {
-	for _, maxBatch := range []int{defaultMaxBatch, 1} {
-		b.Run(fmt.Sprintf("batch=%d", maxBatch), func(b *testing.B) {
-			s, err := open(filepath.Join(b.TempDir(), "state.db"), Options{}, maxBatch)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer func() { _ = s.Close() }()
-			benchParallel(b, s, 16)
+	for _, c := range writerConfigs {
+		b.Run(c.name, func(b *testing.B) {
+			benchParallel(b, openWriter(b, c.wo), 16)
 		})
 	}
+}
+
+// BenchmarkCreateWriters sweeps the number of concurrent writers: group
+// commit must batch well at moderate concurrency too, not only at 16.
+func BenchmarkCreateWriters(b *testing.B) {
+	for _, c := range writerConfigs[:2] {
+		for _, writers := range []int{1, 2, 4, 8, 16, 32} {
+			b.Run(fmt.Sprintf("%s/writers=%d", c.name, writers), func(b *testing.B) {
+				benchParallel(b, openWriter(b, c.wo), writers)
+			})
+		}
+	}
+}
+
+var writerConfigs = []struct {
+	name string
+	wo   writerOptions
+}{
+	{"group", writerOptions{maxBatch: defaultMaxBatch}},
+	{"group+freelist", writerOptions{maxBatch: defaultMaxBatch, syncFreelist: true}},
+	{"batch=1", writerOptions{maxBatch: 1}},
+}
+
+func openWriter(b *testing.B, wo writerOptions) *Store {
+	s, err := open(filepath.Join(b.TempDir(), "state.db"), Options{}, wo)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	return s
 }
 
 func benchParallel(b *testing.B, s *Store, writers int) {

@@ -132,10 +132,12 @@ func TestSlowWatcherIsDropped(t *testing.T) {
 	fast := mustWatch(t, s, "/", 0)
 	var fastGot []int64
 	done := make(chan struct{})
+	seen := make(chan int64, 10)
 	go func() {
 		defer close(done)
 		for e := range fast {
 			fastGot = append(fastGot, e.Rev)
+			seen <- e.Rev
 			if e.Rev == 10 {
 				return
 			}
@@ -148,6 +150,13 @@ func TestSlowWatcherIsDropped(t *testing.T) {
 		// A writer blocked by the slow watcher would hit the deadline.
 		if _, err := s.Create(ctx, fmt.Sprint("/k", i), nil); err != nil {
 			t.Fatalf("write %d: %v", i, err)
+		}
+		// The fast watcher keeps up (it reads each event before the next
+		// write, however loaded the machine): only the slow one falls behind.
+		select {
+		case <-seen:
+		case <-ctx.Done():
+			t.Fatalf("the fast watcher did not get event %d", i+1)
 		}
 	}
 	got := summary(drain(t, slow))

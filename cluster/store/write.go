@@ -161,6 +161,7 @@ func (s *Store) applyBatch(batch []*writeReq, results []writeResult) ([]Event, i
 		return nil, 0, fmt.Errorf("commit revision %d: %w", rev, err)
 	}
 	s.commits.Add(1)
+	s.writes.Add(int64(len(events)))
 	return events, rev, nil
 }
 
