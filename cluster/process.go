@@ -47,6 +47,11 @@ func (p *Provider) startControlPlane(name, gateway string) (int, error) {
 	}
 	defer logf.Close()
 	args := []string{"controlplane", "--name", name, "--home", p.Home, "--gateway", gateway}
+	if port, err := p.dnsPort(name); err != nil {
+		return 0, err
+	} else if port != 0 {
+		args = append(args, "--dns-port", strconv.Itoa(port))
+	}
 	if p.Verbose {
 		args = append(args, "-v")
 	}
@@ -64,6 +69,24 @@ func (p *Provider) startControlPlane(name, gateway string) (int, error) {
 		return 0, err
 	}
 	return pid, nil
+}
+
+// dnsPort is the cluster's DNS port from its state; a cluster made before
+// mini served DNS gets one now, kept in its state.
+func (p *Provider) dnsPort(name string) (int, error) {
+	st, err := p.readState(name)
+	if err != nil {
+		return 0, err
+	}
+	if st.DNSPort == 0 {
+		if st.DNSPort, err = freeDNSPort(st.Port); err != nil {
+			return 0, err
+		}
+		if err := p.writeState(st); err != nil {
+			return 0, fmt.Errorf("record the DNS port of cluster %q: %w", name, err)
+		}
+	}
+	return st.DNSPort, nil
 }
 
 // stopControlPlane sends SIGTERM, waits up to 10 s, then SIGKILL.

@@ -27,6 +27,9 @@ type UpOptions struct {
 	MergeKubeconfig bool
 	// NodeMonitorGrace overrides the 40 s a node may miss heartbeats.
 	NodeMonitorGrace time.Duration
+	// DefaultTolerationSeconds overrides the 300 s pods tolerate a NotReady
+	// or unreachable node before they are evicted.
+	DefaultTolerationSeconds int64
 	// SimulatedNodes adds nodes the control plane simulates (no containers).
 	SimulatedNodes int
 }
@@ -68,6 +71,7 @@ func (p *Provider) Up(ctx context.Context, o UpOptions) (err error) {
 	if o.NodeMonitorGrace > 0 {
 		st.NodeGrace = o.NodeMonitorGrace.String()
 	}
+	st.DefaultTolerationSeconds = o.DefaultTolerationSeconds
 	for i := 1; i <= o.Nodes; i++ {
 		st.Nodes = append(st.Nodes, NodeName(o.Name, i))
 	}
@@ -109,6 +113,9 @@ func (p *Provider) Up(ctx context.Context, o UpOptions) (err error) {
 				return "", err
 			}
 			st.Port = port
+			if st.DNSPort, err = freeDNSPort(port); err != nil {
+				return "", err
+			}
 			caPEM, nodeTokens, err = p.writeCredentials(st)
 			if err != nil {
 				return "", err
@@ -284,6 +291,29 @@ func freePort() (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// freeDNSPort picks a port free over both UDP and TCP on 127.0.0.1, other
+// than the API's.
+func freeDNSPort(apiPort int) (int, error) {
+	var err error
+	for range 10 {
+		var pc net.PacketConn
+		if pc, err = net.ListenPacket("udp", "127.0.0.1:0"); err != nil {
+			continue
+		}
+		port := pc.LocalAddr().(*net.UDPAddr).Port
+		var ln net.Listener
+		ln, err = net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		pc.Close()
+		if err == nil {
+			ln.Close()
+			if port != apiPort {
+				return port, nil
+			}
+		}
+	}
+	return 0, fmt.Errorf("find a free port for the cluster DNS: %w", err)
 }
 
 // undo records what an Up created, to remove exactly that on failure.

@@ -11,6 +11,7 @@ import (
 	"github.com/minidev/mini/cluster/agent/image"
 	"github.com/minidev/mini/cluster/agent/kubeletapi"
 	"github.com/minidev/mini/cluster/agent/network"
+	"github.com/minidev/mini/cluster/agent/proxy"
 	"github.com/minidev/mini/cluster/agent/runtime"
 	"github.com/minidev/mini/cluster/agent/volume"
 	"github.com/minidev/mini/cluster/controller/controllerutil"
@@ -44,6 +45,22 @@ func (l apiLookup) Secret(ns, name string) (*corev1.Secret, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return l.client.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
+}
+
+func (l apiLookup) PersistentVolumeClaim(ctx context.Context, ns, name string) (*corev1.PersistentVolumeClaim, error) {
+	return l.client.CoreV1().PersistentVolumeClaims(ns).Get(ctx, name, metav1.GetOptions{})
+}
+
+func (l apiLookup) PersistentVolume(ctx context.Context, name string) (*corev1.PersistentVolume, error) {
+	return l.client.CoreV1().PersistentVolumes().Get(ctx, name, metav1.GetOptions{})
+}
+
+func (l apiLookup) PersistentVolumes(ctx context.Context) ([]corev1.PersistentVolume, error) {
+	list, err := l.client.CoreV1().PersistentVolumes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return list.Items, nil
 }
 
 // setupPods sets up the node (runtime, network, image cache), removes
@@ -90,7 +107,10 @@ func (a *Agent) setupPods(ctx context.Context) (*pods, error) {
 		hostIP: internalIP(),
 	}
 	p.alloc = a.status(corev1.NodeStatus{}).Allocatable
-	p.volumes = volume.New(volume.Config{Dir: filepath.Join(stateRoot, "pods"), Lookup: lookup, NodeName: a.cfg.NodeName, Allocatable: p.alloc, Log: a.log.With("component", "volumes")})
+	p.volumes = volume.New(volume.Config{Dir: filepath.Join(stateRoot, "pods"), Lookup: lookup, NodeName: a.cfg.NodeName, Allocatable: p.alloc, Log: a.log.With("component", "volumes"),
+		Claims: lookup, LocalVolumesDir: filepath.Join(stateRoot, "volumes")})
+	// Directories of provisioned volumes that were deleted go.
+	go p.volumes.RunSweeper(ctx, 10*time.Second)
 	p.rec = controllerutil.NewRecorderFor(a.client, corev1.EventSource{Component: "kubelet", Host: a.cfg.NodeName})
 	p.recorder = p.rec
 	p.factory = informers.NewSharedInformerFactory(a.client, 0)
@@ -102,6 +122,13 @@ func (a *Agent) setupPods(ctx context.Context) (*pods, error) {
 	_, _ = podInf.Informer().AddEventHandler(p.loop.Handler())
 	p.lister = podInf.Lister()
 	p.nodes = p.factory.Core().V1().Nodes().Lister()
+	// The service proxy watches Services and EndpointSlices through the
+	// same factory (started by p.start) and rewrites its nftables table.
+	px, err := proxy.New(proxy.Config{Informers: p.factory, PodCIDR: a.cfg.PodCIDR, ClusterCIDR: "10.244.0.0/16", Log: a.log.With("component", "proxy")})
+	if err != nil {
+		return nil, fmt.Errorf("service proxy: %w", err)
+	}
+	go px.Run(ctx)
 
 	srv, err := kubeletapi.New(kubeletapi.Config{Addr: fmt.Sprintf(":%d", a.cfg.KubeletPort), Token: a.cfg.Token, Provider: p, Log: a.log.With("component", "kubeletapi")})
 	if err != nil {

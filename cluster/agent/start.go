@@ -315,7 +315,7 @@ func (p *pods) containerSpec(pod *corev1.Pod, st *podState, c *ctr, spec *corev1
 	if err != nil {
 		return runtime.Spec{}, nil, err
 	}
-	vm, err := volume.Mounts(spec, st.volumes, env)
+	vm, err := volume.PodMounts(pod, spec, st.volumes, env)
 	if err != nil {
 		return runtime.Spec{}, nil, err
 	}

@@ -159,6 +159,15 @@ func (s *Server) create(ctx context.Context, res *Resource, ns string, obj krunt
 	if res.Default != nil {
 		res.Default(obj)
 	}
+	if err := s.admit(ctx, obj); err != nil {
+		return nil, err
+	}
+	alloc, err := s.allocateFor(ctx, nil, obj)
+	if err != nil {
+		return nil, err
+	}
+	stored := false
+	defer func() { alloc.finish(stored) }()
 	for attempt := 0; ; attempt++ {
 		if generated {
 			m.SetName(m.GetGenerateName() + rand.String(5))
@@ -181,6 +190,7 @@ func (s *Server) create(ctx context.Context, res *Resource, ns string, obj krunt
 			return nil, storeError(res, m.GetName(), err)
 		}
 		setRV(obj, rev)
+		stored = true
 		return obj, nil
 	}
 }
@@ -253,42 +263,56 @@ func (s *Server) update(ctx context.Context, res *Resource, ns, name, sub, preco
 			return nil, err
 		}
 		obj = s.prepareUpdate(res, sub, old, obj)
+		alloc, err := s.allocateFor(ctx, old, obj)
+		if err != nil {
+			return nil, err
+		}
 		if errs := s.validate(res, obj, old); len(errs) > 0 {
+			alloc.finish(false)
 			return nil, invalid(res, name, errs)
 		}
-		if dryRun {
-			return obj, nil
-		}
-		if apiequality.Semantic.DeepEqual(old, obj) {
-			return obj, nil // nothing changed: no write, no event, as Kubernetes does
-		}
-		m := accessor(obj)
-		if m.GetDeletionTimestamp() != nil && finalized(obj) {
-			// The last finalizer is gone: the object goes now.
-			kv, err := s.store.Delete(ctx, res.storeKey(ns, name), rev)
-			if errors.Is(err, store.ErrConflict) && precondition == "" {
-				continue
-			}
-			if err != nil {
-				return nil, storeError(res, name, err)
-			}
-			setRV(obj, kv.Rev)
-			return obj, nil
-		}
-		data, err := toStore(res, obj)
-		if err != nil {
-			return nil, apierrors.NewInternalError(err)
-		}
-		newRev, err := s.store.Update(ctx, res.storeKey(ns, name), rev, data)
+		out, stored, err := s.writeUpdate(ctx, res, ns, name, rev, old, obj, dryRun)
+		alloc.finish(stored)
 		if errors.Is(err, store.ErrConflict) && precondition == "" {
 			continue
 		}
 		if err != nil {
 			return nil, storeError(res, name, err)
 		}
-		setRV(obj, newRev)
-		return obj, nil
+		return out, nil
 	}
+}
+
+// writeUpdate writes obj over old at rev, or removes it when its last
+// finalizer is gone; stored reports whether obj is now in the store.
+// Errors are the store's.
+func (s *Server) writeUpdate(ctx context.Context, res *Resource, ns, name string, rev int64, old, obj kruntime.Object, dryRun bool) (out kruntime.Object, stored bool, err error) {
+	if dryRun {
+		return obj, false, nil
+	}
+	if apiequality.Semantic.DeepEqual(old, obj) {
+		return obj, false, nil // nothing changed: no write, no event, as Kubernetes does
+	}
+	if m := accessor(obj); m.GetDeletionTimestamp() != nil && finalized(obj) {
+		// The last finalizer is gone: the object goes now.
+		kv, err := s.store.Delete(ctx, res.storeKey(ns, name), rev)
+		if err != nil {
+			return nil, false, err
+		}
+		s.releaseFor(old, obj)
+		setRV(obj, kv.Rev)
+		return obj, false, nil
+	}
+	data, err := toStore(res, obj)
+	if err != nil {
+		return nil, false, err
+	}
+	newRev, err := s.store.Update(ctx, res.storeKey(ns, name), rev, data)
+	if err != nil {
+		return nil, false, err
+	}
+	setRV(obj, newRev)
+	return obj, true, nil
 }
 
 // prepareUpdate keeps what an update of the object (sub "") or of its

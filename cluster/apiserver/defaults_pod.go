@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	kruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 )
 
@@ -19,7 +20,22 @@ const notReadyTolerationSeconds = 300
 // Kubernetes' admission plugins ServiceAccount, Priority and
 // DefaultTolerationSeconds add, and the status the pod registry gives a
 // new pod (phase Pending, its QoS class).
-func defaultPod(p *corev1.Pod) {
+func defaultPod(p *corev1.Pod) { defaultPodTolerating(p, notReadyTolerationSeconds) }
+
+// setDefaultTolerationSeconds makes reg's pods default to seconds (when
+// positive) for the not-ready and unreachable taints.
+func setDefaultTolerationSeconds(reg *Registry, seconds int64) {
+	if seconds <= 0 || seconds == notReadyTolerationSeconds {
+		return
+	}
+	if r, ok := reg.Lookup("", "v1", "pods"); ok {
+		r.Default = func(o kruntime.Object) { defaultPodTolerating(o.(*corev1.Pod), seconds) }
+	}
+}
+
+// defaultPodTolerating is defaultPod with the not-ready and unreachable
+// tolerationSeconds given (Config.DefaultTolerationSeconds).
+func defaultPodTolerating(p *corev1.Pod, tolerationSeconds int64) {
 	defaultPodSpec(&p.Spec)
 	for _, list := range [][]corev1.Container{p.Spec.InitContainers, p.Spec.Containers} {
 		for i := range list {
@@ -47,7 +63,7 @@ func defaultPod(p *corev1.Pod) {
 	p.Spec.DeprecatedServiceAccount = p.Spec.ServiceAccountName
 
 	defaultPriority(&p.Spec)
-	defaultTolerations(&p.Spec)
+	defaultTolerations(&p.Spec, tolerationSeconds)
 
 	if p.Status.Phase == "" {
 		p.Status.Phase = corev1.PodPending
@@ -96,8 +112,8 @@ func defaultPriority(spec *corev1.PodSpec) {
 
 // defaultTolerations is the DefaultTolerationSeconds admission plugin: a
 // pod that does not tolerate the not-ready or unreachable NoExecute taints
-// tolerates them for 300 seconds.
-func defaultTolerations(spec *corev1.PodSpec) {
+// tolerates them for seconds (300 unless the cluster says otherwise).
+func defaultTolerations(spec *corev1.PodSpec, seconds int64) {
 	tolerates := func(key string) bool {
 		for _, t := range spec.Tolerations {
 			if (t.Key == key || t.Key == "") && (t.Effect == corev1.TaintEffectNoExecute || t.Effect == "") {
@@ -110,7 +126,7 @@ func defaultTolerations(spec *corev1.PodSpec) {
 		if !tolerates(key) {
 			spec.Tolerations = append(spec.Tolerations, corev1.Toleration{
 				Key: key, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute,
-				TolerationSeconds: ptr.To[int64](notReadyTolerationSeconds),
+				TolerationSeconds: ptr.To(seconds),
 			})
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -412,6 +413,7 @@ func TestDefaultsIdempotent(t *testing.T) {
 		"Job.batch":                      &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "j", UID: "u"}, Spec: batchv1.JobSpec{Template: template}},
 		"CronJob.batch":                  &batchv1.CronJob{Spec: batchv1.CronJobSpec{JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{Template: template}}}},
 		"EndpointSlice.discovery.k8s.io": &discoveryv1.EndpointSlice{Ports: []discoveryv1.EndpointPort{{}}},
+		"StorageClass.storage.k8s.io":    &storagev1.StorageClass{Provisioner: "mini.dev/local-path"},
 	}
 	for kind, h := range kindHooks {
 		if h.Default == nil {

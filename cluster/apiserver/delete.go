@@ -123,6 +123,7 @@ func (s *Server) delete(ctx context.Context, res *Resource, ns, name string, opt
 		if err != nil {
 			return nil, false, storeError(res, name, err)
 		}
+		s.releaseFor(cur)
 		setRV(cur, kv.Rev)
 		return cur, true, nil
 	}

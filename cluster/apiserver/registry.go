@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -164,6 +165,7 @@ func DefaultResources() []*Resource {
 		group("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true, nil, func() runtime.Object { return &discoveryv1.EndpointSlice{} }),
 		group("coordination.k8s.io", "v1", "leases", "Lease", true, nil, func() runtime.Object { return &coordinationv1.Lease{} }),
 		group("events.k8s.io", "v1", "events", "Event", true, []string{"ev"}, func() runtime.Object { return &eventsv1.Event{} }),
+		group("storage.k8s.io", "v1", "storageclasses", "StorageClass", false, []string{"sc"}, func() runtime.Object { return &storagev1.StorageClass{} }),
 	}
 	for _, r := range rs {
 		semantics(r)

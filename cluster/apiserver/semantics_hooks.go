@@ -32,6 +32,7 @@ var kindHooks = map[string]struct {
 	"EndpointSlice.discovery.k8s.io": {Default: defaultWith(defaultEndpointSlice), Table: endpointSliceTable},
 	"Lease.coordination.k8s.io":      {Table: leaseTable},
 	"Event.events.k8s.io":            {Table: eventsV1Table},
+	"StorageClass.storage.k8s.io":    {Default: defaultWith(defaultStorageClass), Validate: validateStorageClassHook, Table: storageClassTable},
 }
 
 // attachHooks sets r's hooks from kindHooks, leaving those it has none for.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -38,6 +39,17 @@ type Config struct {
 	// agent (for pods/log, exec, portforward); nil means the token of the
 	// identity system:node:NAME in Tokens.
 	NodeToken func(node string) (string, bool)
+	// DefaultTolerationSeconds is the tolerationSeconds new pods get for
+	// the not-ready and unreachable NoExecute taints (kube-apiserver's
+	// --default-{not-ready,unreachable}-toleration-seconds); 0 means 300.
+	// Setting it changes the Registry's pods defaulting.
+	DefaultTolerationSeconds int64
+	// ServiceCIDR is where Service cluster IPs come from; zero means
+	// DefaultServiceCIDR (10.96.0.0/16).
+	ServiceCIDR netip.Prefix
+	// NodePorts is where Service node ports come from; zero means
+	// DefaultNodePorts (30000-32767).
+	NodePorts PortRange
 }
 
 // Server is the Kubernetes API server over a store.
@@ -49,6 +61,8 @@ type Server struct {
 	now   func() time.Time
 	// events shares the decoding of watch events among watchers.
 	events *eventCache
+	// services allocates Service IPs and node ports (serviceips*.go).
+	services *serviceAllocator
 }
 
 // New returns a server; call Handler to serve it.
@@ -71,7 +85,10 @@ func New(cfg Config) *Server {
 	if cfg.NodeToken == nil {
 		cfg.NodeToken = nodeTokenFrom(cfg.Tokens)
 	}
-	return &Server{cfg: cfg, store: cfg.Store, reg: cfg.Registry, log: cfg.Log, now: cfg.Now, events: newEventCache(512)}
+	setDefaultTolerationSeconds(cfg.Registry, cfg.DefaultTolerationSeconds)
+	s := &Server{cfg: cfg, store: cfg.Store, reg: cfg.Registry, log: cfg.Log, now: cfg.Now, events: newEventCache(512)}
+	s.services = newServiceAllocator(cfg.ServiceCIDR, cfg.NodePorts, s.loadServices)
+	return s
 }
 
 // Handler returns the HTTP handler with authentication, body limits and

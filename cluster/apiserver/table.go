@@ -20,6 +20,8 @@ type TableSpec struct {
 	Columns []Column
 	// Cells returns one value per column, given the clock.
 	Cells func(obj kruntime.Object, now time.Time) []any
+	// Name gives the NAME cell; nil means metadata.name.
+	Name func(obj kruntime.Object) string
 }
 
 // age prints a timestamp's age as kubectl does.
@@ -56,7 +58,11 @@ func (s *Server) table(res *Resource, r *http.Request, objs []kruntime.Object, r
 	include := r.URL.Query().Get("includeObject")
 	for _, obj := range objs {
 		m := accessor(obj)
-		row := metav1.TableRow{Cells: append([]any{m.GetName()}, spec.Cells(obj, now)...)}
+		name := m.GetName()
+		if spec.Name != nil {
+			name = spec.Name(obj)
+		}
+		row := metav1.TableRow{Cells: append([]any{name}, spec.Cells(obj, now)...)}
 		switch include {
 		case "Object":
 			row.Object = kruntime.RawExtension{Object: obj}

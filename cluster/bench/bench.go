@@ -19,18 +19,18 @@ import (
 // Config says what to run. Zero values take the defaults of the issues'
 // goals.
 type Config struct {
-	Mini     string    // the mini binary under test (required)
-	Out      io.Writer // progress lines
-	Repeats  int       // timed ups per node count; default 3
-	Objects  int       // ConfigMaps for the throughput test; default 2000
-	Workers  int       // concurrent API clients and store writers; default 16
-	Scale    int       // ConfigMaps in the cluster for the memory test; default 10000
-	Idle     time.Duration
+	Mini    string    // the mini binary under test (required)
+	Out     io.Writer // progress lines
+	Repeats int       // timed ups per node count; default 3
+	Objects int       // ConfigMaps for the throughput test; default 2000
+	Workers int       // concurrent API clients and store writers; default 16
+	Scale   int       // ConfigMaps in the cluster for the memory test; default 10000
+	Idle    time.Duration
 	// SimNodes, SimPods and SimReplicas size the scheduling test; defaults
 	// 1000, 10000 and 1000 (issue 5's goals).
 	SimNodes, SimPods, SimReplicas int
-	Watch    WatchOptions
-	TempRoot string // where MINI_HOME, KUBECONFIG and the raw store go; default os.TempDir()
+	Watch                          WatchOptions
+	TempRoot                       string // where MINI_HOME, KUBECONFIG and the raw store go; default os.TempDir()
 }
 
 func (c Config) withDefaults() Config {

@@ -15,12 +15,18 @@ import (
 	"time"
 
 	"github.com/minidev/mini/cluster/apiserver"
+	"github.com/minidev/mini/cluster/controller/cronjob"
+	"github.com/minidev/mini/cluster/controller/daemonset"
 	"github.com/minidev/mini/cluster/controller/deployment"
+	"github.com/minidev/mini/cluster/controller/endpointslice"
 	"github.com/minidev/mini/cluster/controller/garbagecollector"
+	"github.com/minidev/mini/cluster/controller/job"
 	"github.com/minidev/mini/cluster/controller/namespace"
 	"github.com/minidev/mini/cluster/controller/nodelifecycle"
 	"github.com/minidev/mini/cluster/controller/replicaset"
 	"github.com/minidev/mini/cluster/controller/serviceaccount"
+	"github.com/minidev/mini/cluster/controller/statefulset"
+	"github.com/minidev/mini/cluster/controller/volumebinding"
 	"github.com/minidev/mini/cluster/pki"
 	"github.com/minidev/mini/cluster/scheduler"
 	"github.com/minidev/mini/cluster/simnode"
@@ -28,6 +34,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
@@ -42,9 +49,15 @@ type Config struct {
 	// Gateway is the cluster network's gateway address, where nodes reach
 	// the API; empty serves 127.0.0.1 only.
 	Gateway string
+	// DNSPort is where the cluster DNS listens (UDP and TCP) on 127.0.0.1
+	// and the gateway; 0 turns it off.
+	DNSPort int
 	// NodeMonitorGrace is how long a node may miss heartbeats before it is
 	// NotReady; 0 means 40 s, as Kubernetes.
 	NodeMonitorGrace time.Duration
+	// DefaultTolerationSeconds is how long new pods tolerate a NotReady or
+	// unreachable node; 0 means 300 s, as Kubernetes.
+	DefaultTolerationSeconds int64
 	// SimulatedNodes is how many nodes to simulate, named SimulatedPrefix-<i>.
 	SimulatedNodes  int
 	SimulatedPrefix string
@@ -99,7 +112,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	srv := apiserver.New(apiserver.Config{Store: st, Tokens: tokens, Log: log.With("component", "apiserver"), Version: cfg.Version})
+	srv := apiserver.New(apiserver.Config{Store: st, Tokens: tokens, Log: log.With("component", "apiserver"), Version: cfg.Version, DefaultTolerationSeconds: cfg.DefaultTolerationSeconds})
 	images := newImageHandler(tokens, log.With("component", "images"))
 	defer images.Close()
 	hs := &http.Server{
@@ -140,6 +153,14 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := bootstrap(ctx, client); err != nil {
 		return fmt.Errorf("create the cluster's namespaces: %w", err)
 	}
+	if err := bootstrapKubernetesService(ctx, client, cfg.Gateway, cfg.Port); err != nil {
+		return err
+	}
+	stopDNS, err := startDNS(ctx, client, cfg, log.With("component", "dns"))
+	if err != nil {
+		return err
+	}
+	defer stopDNS()
 	nlc := nodelifecycle.New(nodelifecycle.Config{Client: client, Grace: cfg.NodeMonitorGrace, Log: log.With("controller", "nodelifecycle")})
 	go nlc.Run(ctx)
 	go namespace.New(namespace.Config{Client: client, Metadata: meta, Log: log}).Run(ctx)
@@ -149,11 +170,30 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	go gc.Run(ctx)
-	go scheduler.New(scheduler.Config{Client: client, Log: log}).Run(ctx)
-	go replicaset.New(replicaset.Config{Client: client, Log: log}).Run(ctx)
-	go deployment.New(deployment.Config{Client: client, Log: log}).Run(ctx)
+	// One informer factory for the controllers: each kind is listed,
+	// watched and cached once, however many controllers read it. The
+	// scheduler and the simulated kubelets, which make an API call per pod,
+	// get clients (rate limiters) of their own.
+	shared := informers.NewSharedInformerFactory(client, 0)
+	schedClient, err := ownClient(restCfg)
+	if err != nil {
+		return err
+	}
+	go scheduler.New(scheduler.Config{Client: schedClient, Informers: shared, Log: log}).Run(ctx)
+	go replicaset.New(replicaset.Config{Client: client, Informers: shared, Log: log}).Run(ctx)
+	go deployment.New(deployment.Config{Client: client, Informers: shared, Log: log}).Run(ctx)
+	go job.New(job.Config{Client: client, Informers: shared, Log: log}).Run(ctx)
+	go cronjob.New(cronjob.Config{Client: client, Informers: shared, Log: log}).Run(ctx)
+	go endpointslice.New(endpointslice.Config{Client: client, Informers: shared, Log: log}).Run(ctx)
+	go statefulset.New(statefulset.Config{Client: client, Informers: shared, Log: log}).Run(ctx)
+	go daemonset.New(daemonset.Config{Client: client, Informers: shared, Log: log}).Run(ctx)
+	go volumebinding.New(volumebinding.Config{Client: client, Log: log}).Run(ctx)
 	if cfg.SimulatedNodes > 0 {
-		sim := simnode.New(simnode.Config{Client: client, Prefix: cfg.SimulatedPrefix, Count: cfg.SimulatedNodes, Version: cfg.Version, Log: log})
+		simClient, err := ownClient(restCfg)
+		if err != nil {
+			return err
+		}
+		sim := simnode.New(simnode.Config{Client: simClient, Informers: shared, Prefix: cfg.SimulatedPrefix, Count: cfg.SimulatedNodes, Version: cfg.Version, Log: log})
 		go func() {
 			if err := sim.Run(ctx); err != nil {
 				log.Error("Failed to run simulated nodes", "err", err)
@@ -174,6 +214,14 @@ func Run(ctx context.Context, cfg Config) error {
 	return hs.Shutdown(shutdown)
 }
 
+// ownClient is a client with a rate limiter of its own, for a component
+// making an API call per pod: 1000 calls/s, the scale goal's pace twice.
+func ownClient(cfg *rest.Config) (kubernetes.Interface, error) {
+	own := rest.CopyConfig(cfg)
+	own.QPS, own.Burst = 1000, 1000
+	return kubernetes.NewForConfig(own)
+}
+
 // servingCert issues a fresh serving certificate for today's addresses
 // (Docker may have moved the gateway since the last start).
 func servingCert(ca *pki.CA, cfg Config) (tls.Certificate, error) {
@@ -191,13 +239,20 @@ func servingCert(ca *pki.CA, cfg Config) (tls.Certificate, error) {
 	return tls.X509KeyPair(certPEM, keyPEM)
 }
 
-// bootstrap creates the namespaces every Kubernetes cluster has.
+// bootstrap creates the namespaces every Kubernetes cluster has and the
+// default StorageClass.
 func bootstrap(ctx context.Context, client kubernetes.Interface) error {
 	for _, name := range []string{"default", "kube-system", "kube-public", "kube-node-lease"} {
 		_, err := client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
 		if err != nil && !apierrors.IsAlreadyExists(err) {
 			return err
 		}
+	}
+	// The default StorageClass, as kind's "standard": created when missing,
+	// a class the user changed is kept.
+	_, err := client.StorageV1().StorageClasses().Create(ctx, volumebinding.DefaultStorageClass(), metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("create StorageClass %s: %w", volumebinding.DefaultClassName, err)
 	}
 	return nil
 }

@@ -339,7 +339,9 @@ func TestPods(t *testing.T) {
 			})
 		}
 		p.create(t, pod)
-		got := p.waitPod(t, "lifecycle", time.Minute, "Succeeded", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed })
+		got := p.waitPod(t, "lifecycle", time.Minute, "Succeeded", func(p *corev1.Pod) bool {
+			return p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed
+		})
 		if out := p.logs(t, "lifecycle", &corev1.PodLogOptions{}); got.Status.Phase != corev1.PodSucceeded || out != "one\ntwo\n" {
 			t.Errorf("pod %s, logs %q: want Succeeded after both init containers ran in order", describeStatus(got), out)
 		}
@@ -350,7 +352,9 @@ func TestPods(t *testing.T) {
 		oom := busyboxPod("oom", p.nodes[2], corev1.RestartPolicyNever, "head -c 300m /dev/zero | tail")
 		oom.Spec.Containers[0].Resources.Limits = corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("32Mi")}
 		p.create(t, oom)
-		got = p.waitPod(t, "oom", time.Minute, "Failed", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded })
+		got = p.waitPod(t, "oom", time.Minute, "Failed", func(p *corev1.Pod) bool {
+			return p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded
+		})
 		if tm := got.Status.ContainerStatuses[0].State.Terminated; tm == nil || tm.Reason != "OOMKilled" || tm.ExitCode != 137 {
 			t.Errorf("pod over its 32Mi memory limit: %s, want terminated OOMKilled with 137", describeStatus(got))
 		}

@@ -100,9 +100,16 @@ func (c *cycle) affinityState() *affinityState {
 	for i := range s.antiCounts {
 		s.antiCounts[i] = map[string]int{}
 	}
+	// Without terms of its own the pod only meets existing pods'
+	// anti-affinity: only the pods that have some are read.
+	ownTerms := len(s.affinity)+len(s.anti) > 0
 	for _, n := range c.nodes {
 		nl := n.node.Labels
-		for _, p := range n.pods {
+		pods := n.antiPods
+		if ownTerms {
+			pods = n.pods
+		}
+		for _, p := range pods {
 			if len(s.affinity) > 0 && allMatch(s.affinity, p, c.nsLabels) {
 				for _, t := range s.affinity {
 					if v, ok := nl[t.topologyKey]; ok {
@@ -115,8 +122,8 @@ func (c *cycle) affinityState() *affinityState {
 					s.antiCounts[i][v]++
 				}
 			}
-			if a := p.Spec.Affinity; a != nil && a.PodAntiAffinity != nil && len(a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution) > 0 {
-				for _, t := range parseTerms(p, a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution) {
+			if hasRequiredAntiAffinity(p) {
+				for _, t := range parseTerms(p, p.Spec.Affinity.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution) {
 					if v, ok := nl[t.topologyKey]; ok && t.matches(c.pod, c.nsLabels) {
 						s.existingAntiAffinity[topoPair{t.topologyKey, v}]++
 					}
@@ -164,6 +171,9 @@ func filterInterPodAffinity(c *cycle, n *nodeInfo) []string {
 		if v, ok := nl[t.topologyKey]; ok && s.antiCounts[i][v] > 0 {
 			return []string{"node(s) didn't match pod anti-affinity rules"}
 		}
+	}
+	if len(s.existingAntiAffinity) == 0 {
+		return nil
 	}
 	for k, v := range nl {
 		if s.existingAntiAffinity[topoPair{k, v}] > 0 {

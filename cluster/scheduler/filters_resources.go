@@ -18,6 +18,12 @@ func (r resources) add(o resources) {
 	}
 }
 
+func (r resources) sub(o resources) {
+	for k, v := range o {
+		r[k] -= v
+	}
+}
+
 func (r resources) maxWith(o resources) {
 	for k, v := range o {
 		if v > r[k] {
@@ -101,7 +107,7 @@ func podRequests(p *corev1.Pod, nonZero bool) resources {
 // node's allocatable less what the pods already there request, and the
 // node must have room for one more pod.
 func filterResources(c *cycle, n *nodeInfo) []string {
-	alloc := toResources(n.node.Status.Allocatable)
+	alloc := n.alloc
 	var reasons []string
 	if int64(len(n.pods))+1 > alloc[corev1.ResourcePods] {
 		reasons = append(reasons, "Too many pods")

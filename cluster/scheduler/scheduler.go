@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
+	storagelisters "k8s.io/client-go/listers/storage/v1"
 	"k8s.io/client-go/tools/cache"
 )
 
@@ -34,6 +36,13 @@ type Config struct {
 	// RetryPeriod is how often unschedulable pods are tried again even when
 	// nothing changed; 0 means 10 s.
 	RetryPeriod time.Duration
+	// Informers, when set, is the factory shared with other controllers;
+	// nil makes one of the scheduler's own.
+	Informers informers.SharedInformerFactory
+	// Workers is how many pods are in flight at once; 0 means 16. Cycles
+	// run one at a time (no two pods overcommit a node); the Bindings, API
+	// calls, run in parallel, as kube-scheduler binds asynchronously.
+	Workers int
 }
 
 // Scheduler binds pending pods to nodes.
@@ -45,10 +54,14 @@ type Scheduler struct {
 	pods    corelisters.PodLister
 	nodes   corelisters.NodeLister
 	nss     corelisters.NamespaceLister
+	pvcs    corelisters.PersistentVolumeClaimLister
+	pvs     corelisters.PersistentVolumeLister
+	classes storagelisters.StorageClassLister
+
+	cache *podCache
 
 	mu            sync.Mutex
-	assumed       map[types.UID]*corev1.Pod // bound here, not yet seen bound by the informer
-	unschedulable map[string]bool           // keys of pods that fit nowhere last time
+	unschedulable map[string]bool // keys of pods that fit nowhere last time
 	failures      map[types.UID]*corev1.Event
 }
 
@@ -63,9 +76,15 @@ func New(cfg Config) *Scheduler {
 	if cfg.RetryPeriod == 0 {
 		cfg.RetryPeriod = 10 * time.Second
 	}
+	if cfg.Workers == 0 {
+		cfg.Workers = 16
+	}
+	if cfg.Informers == nil {
+		cfg.Informers = informers.NewSharedInformerFactory(cfg.Client, 0)
+	}
 	s := &Scheduler{cfg: cfg, log: cfg.Log.With("controller", "scheduler"),
-		factory:       informers.NewSharedInformerFactory(cfg.Client, 0),
-		assumed:       map[types.UID]*corev1.Pod{},
+		factory:       cfg.Informers,
+		cache:         newPodCache(),
 		unschedulable: map[string]bool{},
 		failures:      map[types.UID]*corev1.Event{},
 	}
@@ -78,14 +97,27 @@ func New(cfg Config) *Scheduler {
 		DeleteFunc: s.podDeleted,
 	})
 	_, _ = nodes.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: func(any) { s.retryUnschedulable() },
+		AddFunc: func(obj any) {
+			s.cache.setNode(obj.(*corev1.Node))
+			s.retryUnschedulable()
+		},
 		UpdateFunc: func(old, obj any) {
+			s.cache.setNode(obj.(*corev1.Node))
 			if nodeChanged(old.(*corev1.Node), obj.(*corev1.Node)) {
 				s.retryUnschedulable()
 			}
 		},
+		DeleteFunc: func(obj any) {
+			if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+				obj = tomb.Obj
+			}
+			if n, ok := obj.(*corev1.Node); ok {
+				s.cache.deleteNode(n.Name)
+			}
+		},
 	})
 	_ = nss.Informer() // for namespaceSelector in pod (anti-)affinity terms
+	s.watchVolumes()
 	return s
 }
 
@@ -105,7 +137,7 @@ func (s *Scheduler) Run(ctx context.Context) {
 			}
 		}
 	}()
-	s.loop.Run(ctx, 1) // one worker: one pod at a time, so no two overcommit a node
+	s.loop.Run(ctx, s.cfg.Workers)
 }
 
 // responsible says whether the pod is this scheduler's to place.
@@ -115,11 +147,7 @@ func responsible(p *corev1.Pod) bool {
 }
 
 func (s *Scheduler) podChanged(old, p *corev1.Pod) {
-	if p.Spec.NodeName != "" {
-		s.mu.Lock()
-		delete(s.assumed, p.UID) // the informer caught up
-		s.mu.Unlock()
-	}
+	s.cache.updatePod(p) // an assumed pod seen bound: the informer caught up
 	if responsible(p) && (old == nil || !responsible(old) || specChanged(old, p)) {
 		s.loop.Enqueue(p)
 	}
@@ -137,8 +165,8 @@ func (s *Scheduler) podDeleted(obj any) {
 		return
 	}
 	key, _ := cache.MetaNamespaceKeyFunc(p)
+	s.cache.deletePod(p.UID)
 	s.mu.Lock()
-	delete(s.assumed, p.UID)
 	delete(s.unschedulable, key)
 	delete(s.failures, p.UID)
 	s.mu.Unlock()
@@ -200,13 +228,13 @@ func (s *Scheduler) scheduleOne(ctx context.Context, key string) (time.Duration,
 	if err != nil {
 		return 0, err
 	}
-	s.mu.Lock()
-	_, isAssumed := s.assumed[pod.UID]
-	s.mu.Unlock()
-	if isAssumed {
+	if s.cache.isAssumed(pod.UID) {
 		return 0, nil
 	}
-	node, msg, err := s.place(pod)
+	node, msg, err := s.place(ctx, pod)
+	if errors.Is(err, errWaitForVolumes) {
+		return volumeWait, nil // its claims are being bound on node: place it once they are
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -218,24 +246,42 @@ func (s *Scheduler) scheduleOne(ctx context.Context, key string) (time.Duration,
 	return 0, s.bind(ctx, pod, node)
 }
 
-// place runs a scheduling cycle over the informers' view plus assumed pods.
-func (s *Scheduler) place(pod *corev1.Pod) (node, msg string, err error) {
-	nodes, err := s.nodes.List(labels.Everything())
-	if err != nil {
-		return "", "", err
+// place runs a scheduling cycle over the cache (the informers' view plus
+// assumed pods) and assumes the pod on the node chosen, so the next cycle
+// counts it; the caller binds it. When the pod's WaitForFirstConsumer
+// claims are not bound yet it binds them on the chosen node instead and
+// returns errWaitForVolumes: the pod is placed in a later cycle, once its
+// claims are bound.
+func (s *Scheduler) place(ctx context.Context, pod *corev1.Pod) (node, msg string, err error) {
+	st, why := preFilterVolumes(pod, s.volumeLookup())
+	s.cache.mu.Lock()
+	c := newCycle(pod, s.cache.nodesLocked(), s.namespaceLabels)
+	c.start = s.cache.nextStart
+	if why != "" {
+		s.cache.mu.Unlock()
+		return "", fmt.Sprintf("0/%d nodes are available: %s.", len(c.nodes), why), nil
 	}
-	pods, err := s.pods.List(labels.Everything())
-	if err != nil {
-		return "", "", err
+	if len(st.bound)+len(st.delayed) > 0 {
+		c.volumes = st
 	}
-	s.mu.Lock()
-	for i, p := range pods {
-		if a := s.assumed[p.UID]; a != nil && p.Spec.NodeName == "" {
-			pods[i] = a
+	node, msg = c.schedule()
+	if len(c.nodes) > 0 {
+		s.cache.nextStart = (c.start + c.processed) % len(c.nodes)
+	}
+	var chosen *corev1.Node
+	for _, ni := range c.nodes {
+		if node != "" && ni.node.Name == node {
+			chosen = ni.node
 		}
 	}
-	s.mu.Unlock()
-	node, msg = newCycle(pod, snapshot(nodes, pods), s.namespaceLabels).schedule()
+	delayed := node != "" && c.volumes != nil && len(c.volumes.delayed) > 0
+	if node != "" && !delayed {
+		s.cache.assumeLocked(pod, node)
+	}
+	s.cache.mu.Unlock()
+	if delayed {
+		return node, msg, s.bindVolumes(ctx, pod, chosen, c.volumes.actions(chosen))
+	}
 	return node, msg, nil
 }
 
@@ -247,23 +293,16 @@ func (s *Scheduler) namespaceLabels(ns string) labels.Set {
 	return n.Labels
 }
 
-// bind assumes the pod on node, then posts the Binding; on failure the
+// bind posts the Binding of a pod assumed on node; on failure the
 // assumption is dropped and the pod retried with back-off.
 func (s *Scheduler) bind(ctx context.Context, pod *corev1.Pod, node string) error {
 	key, _ := cache.MetaNamespaceKeyFunc(pod)
-	assumed := pod.DeepCopy()
-	assumed.Spec.NodeName = node
-	s.mu.Lock()
-	s.assumed[pod.UID] = assumed
-	s.mu.Unlock()
 	err := s.cfg.Client.CoreV1().Pods(pod.Namespace).Bind(ctx, &corev1.Binding{
 		ObjectMeta: metav1.ObjectMeta{Name: pod.Name, Namespace: pod.Namespace, UID: pod.UID},
 		Target:     corev1.ObjectReference{Kind: "Node", Name: node},
 	}, metav1.CreateOptions{})
 	if err != nil {
-		s.mu.Lock()
-		delete(s.assumed, pod.UID)
-		s.mu.Unlock()
+		s.cache.forget(pod.UID)
 		if apierrors.IsNotFound(err) || (apierrors.IsConflict(err) && strings.Contains(err.Error(), "already assigned")) {
 			return nil // gone, or bound by someone else: the informer will tell
 		}

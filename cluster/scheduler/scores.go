@@ -11,7 +11,7 @@ func scoreLeastAllocated(c *cycle, feasible []*nodeInfo) []int64 {
 	out := make([]int64, len(feasible))
 	names := []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory}
 	for i, n := range feasible {
-		alloc := toResources(n.node.Status.Allocatable)
+		alloc := n.alloc
 		var sum int64
 		for _, name := range names {
 			free, req := alloc[name], n.nonZero[name]+c.nonZero[name]

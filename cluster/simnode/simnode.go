@@ -35,6 +35,12 @@ type Config struct {
 	Version   string
 	Log       *slog.Logger
 	Now       func() time.Time
+	// Informers, when set, is the factory shared with the controllers;
+	// nil makes one of the simulator's own.
+	Informers informers.SharedInformerFactory
+	// Workers is how many pods are started or removed at once (each is an
+	// API call); 0 means 16.
+	Workers int
 }
 
 // Simulator runs the simulated nodes.
@@ -43,11 +49,13 @@ type Simulator struct {
 	log     *slog.Logger
 	loop    *loop.Loop
 	pods    corelisters.PodLister
+	nodes   corelisters.NodeLister
 	factory informers.SharedInformerFactory
 
 	mu      sync.Mutex
 	nextIP  map[string]int // node -> last host number handed out
 	podCIDR map[string]*net.IPNet
+	leases  map[string]*coordinationv1.Lease // last written, renewed without a read
 }
 
 // New returns a simulator for cfg.Count nodes.
@@ -61,11 +69,18 @@ func New(cfg Config) *Simulator {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Simulator{cfg: cfg, log: cfg.Log.With("component", "simnode"), factory: informers.NewSharedInformerFactory(cfg.Client, 0),
-		nextIP: map[string]int{}, podCIDR: map[string]*net.IPNet{}}
+	if cfg.Informers == nil {
+		cfg.Informers = informers.NewSharedInformerFactory(cfg.Client, 0)
+	}
+	if cfg.Workers == 0 {
+		cfg.Workers = 16
+	}
+	s := &Simulator{cfg: cfg, log: cfg.Log.With("component", "simnode"), factory: cfg.Informers,
+		nextIP: map[string]int{}, podCIDR: map[string]*net.IPNet{}, leases: map[string]*coordinationv1.Lease{}}
 	s.loop = loop.New("simnode", s.reconcilePod, cfg.Log)
 	inf := s.factory.Core().V1().Pods()
 	s.pods = inf.Lister()
+	s.nodes = s.factory.Core().V1().Nodes().Lister()
 	_, _ = inf.Informer().AddEventHandler(s.loop.Handler())
 	for i := 1; i <= cfg.Count; i++ {
 		_, cidr, _ := net.ParseCIDR(PodCIDR(i))
@@ -92,15 +107,11 @@ func (s *Simulator) Run(ctx context.Context) error {
 	s.log.Info("Simulated nodes registered", "count", s.cfg.Count)
 	s.factory.Start(ctx.Done())
 	s.factory.WaitForCacheSync(ctx.Done())
-	go s.loop.Run(ctx, 4)
+	go s.loop.Run(ctx, s.cfg.Workers)
 	t := time.NewTicker(s.cfg.Heartbeat)
 	defer t.Stop()
 	for {
-		for i := 1; i <= s.cfg.Count && ctx.Err() == nil; i++ {
-			if err := s.heartbeat(ctx, i); err != nil {
-				s.log.Warn("Failed to renew a simulated node", "node", NodeName(s.cfg.Prefix, i), "err", err)
-			}
-		}
+		s.heartbeatAll(ctx)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -108,6 +119,32 @@ func (s *Simulator) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// heartbeatAll renews every node, heartbeatWorkers at a time: one by one,
+// a thousand renewals could outlast the nodes' grace period.
+func (s *Simulator) heartbeatAll(ctx context.Context) {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(heartbeatWorkers, s.cfg.Count) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := s.heartbeat(ctx, i); err != nil && ctx.Err() == nil {
+					s.log.Warn("Failed to renew a simulated node", "node", NodeName(s.cfg.Prefix, i), "err", err)
+				}
+			}
+		}()
+	}
+	for i := 1; i <= s.cfg.Count && ctx.Err() == nil; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// heartbeatWorkers is how many Leases are renewed at once.
+const heartbeatWorkers = 16
 
 // register creates (or refreshes) the i-th Node.
 func (s *Simulator) register(ctx context.Context, i int) error {
@@ -162,10 +199,12 @@ func hostIP(node string) string {
 	return fmt.Sprintf("198.18.%d.%d", (h>>8)%256, h%254+1)
 }
 
-// heartbeat renews the i-th Lease and keeps the node Ready.
+// heartbeat renews the i-th Lease and keeps the node Ready. The node is
+// read from the informer and the Lease renewed from the copy last written:
+// one API call per node and period, as a kubelet's lease controller.
 func (s *Simulator) heartbeat(ctx context.Context, i int) error {
 	name := NodeName(s.cfg.Prefix, i)
-	node, err := s.cfg.Client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+	node, err := s.nodes.Get(name)
 	if apierrors.IsNotFound(err) {
 		return s.register(ctx, i)
 	}
@@ -179,20 +218,40 @@ func (s *Simulator) heartbeat(ctx context.Context, i int) error {
 	}
 	leases := s.cfg.Client.CoordinationV1().Leases(corev1.NamespaceNodeLease)
 	now := metav1.NewMicroTime(s.cfg.Now())
-	lease, err := leases.Get(ctx, name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		_, err = leases.Create(ctx, &coordinationv1.Lease{
-			ObjectMeta: metav1.ObjectMeta{Name: name, OwnerReferences: []metav1.OwnerReference{{APIVersion: "v1", Kind: "Node", Name: name, UID: node.UID}}},
-			Spec:       coordinationv1.LeaseSpec{HolderIdentity: ptr.To(name), LeaseDurationSeconds: ptr.To[int32](40), RenewTime: &now},
-		}, metav1.CreateOptions{})
-		return err
+	s.mu.Lock()
+	lease := s.leases[name]
+	s.mu.Unlock()
+	if lease == nil {
+		lease, err = leases.Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			lease, err = leases.Create(ctx, &coordinationv1.Lease{
+				ObjectMeta: metav1.ObjectMeta{Name: name, OwnerReferences: []metav1.OwnerReference{{APIVersion: "v1", Kind: "Node", Name: name, UID: node.UID}}},
+				Spec:       coordinationv1.LeaseSpec{HolderIdentity: ptr.To(name), LeaseDurationSeconds: ptr.To[int32](40), RenewTime: &now},
+			}, metav1.CreateOptions{})
+			s.remember(name, lease, err)
+			return err
+		}
+		if err != nil {
+			return err
+		}
 	}
-	if err != nil {
-		return err
-	}
+	lease = lease.DeepCopy()
 	lease.Spec.RenewTime = &now
-	_, err = leases.Update(ctx, lease, metav1.UpdateOptions{})
+	lease, err = leases.Update(ctx, lease, metav1.UpdateOptions{})
+	s.remember(name, lease, err)
 	return err
+}
+
+// remember keeps the Lease last written; after a failure (a conflict, a
+// deleted Lease) the next renewal reads it again.
+func (s *Simulator) remember(name string, lease *coordinationv1.Lease, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		delete(s.leases, name)
+		return
+	}
+	s.leases[name] = lease
 }
 
 func ready(n *corev1.Node) bool {

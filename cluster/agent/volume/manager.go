@@ -27,6 +27,11 @@ type Config struct {
 	// downwardAPI resourceFieldRef shows for a container without one, and
 	// the largest size of a tmpfs volume.
 	Allocatable corev1.ResourceList
+	// Claims resolves persistentVolumeClaim volumes; nil refuses them.
+	Claims ClaimLookup
+	// LocalVolumesDir is where provisioned local volumes live
+	// (/var/lib/mini/volumes), swept by SweepLocalVolumes; "" disables it.
+	LocalVolumesDir string
 }
 
 // Manager sets up and tears down the volumes of the pods on one node.
@@ -71,7 +76,7 @@ func (m *Manager) Setup(ctx context.Context, pod *corev1.Pod) (map[string]string
 			return paths, fmt.Errorf("set up volumes of pod %s/%s: %w", pod.Namespace, pod.Name, err)
 		}
 		v := &pod.Spec.Volumes[i]
-		p, err := m.setupVolume(pod, v, filepath.Join(base, v.Name))
+		p, err := m.setupVolume(ctx, pod, v, filepath.Join(base, v.Name))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("MountVolume.SetUp failed for volume %q : %w", v.Name, err))
 			continue
@@ -81,7 +86,7 @@ func (m *Manager) Setup(ctx context.Context, pod *corev1.Pod) (map[string]string
 	return paths, errors.Join(errs...)
 }
 
-func (m *Manager) setupVolume(pod *corev1.Pod, v *corev1.Volume, dir string) (string, error) {
+func (m *Manager) setupVolume(ctx context.Context, pod *corev1.Pod, v *corev1.Volume, dir string) (string, error) {
 	switch {
 	case v.HostPath != nil:
 		return v.HostPath.Path, checkHostPath(v.HostPath.Path, v.HostPath.Type)
@@ -97,11 +102,11 @@ func (m *Manager) setupVolume(pod *corev1.Pod, v *corev1.Volume, dir string) (st
 		}
 		return dir, err
 	case v.PersistentVolumeClaim != nil:
-		return "", errors.New("persistentVolumeClaim volumes are not supported yet")
+		return m.setupClaim(ctx, pod, v.PersistentVolumeClaim)
 	}
 	payload, ok, err := m.payloadFor(pod, v)
 	if !ok {
-		return "", errors.New("unsupported volume type: mini supports emptyDir, configMap, secret, downwardAPI, projected and hostPath")
+		return "", errors.New("unsupported volume type: mini supports emptyDir, configMap, secret, downwardAPI, projected, hostPath and persistentVolumeClaim")
 	}
 	if err != nil {
 		return "", err

@@ -79,7 +79,7 @@ func TestSetupVolumes(t *testing.T) {
 			Sources: []corev1.VolumeProjection{{Secret: &corev1.SecretProjection{LocalObjectReference: corev1.LocalObjectReference{Name: "gone"}}}}}}},
 			wantErr: `MountVolume.SetUp failed for volume "v" : secret "gone" not found`},
 		{name: "persistentVolumeClaim", vol: corev1.Volume{Name: "v", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "data"}}},
-			wantErr: `MountVolume.SetUp failed for volume "v" : persistentVolumeClaim volumes are not supported yet`},
+			wantErr: `MountVolume.SetUp failed for volume "v" : persistentVolumeClaim volumes need a claim lookup`},
 		{name: "unsupported", vol: corev1.Volume{Name: "v", VolumeSource: corev1.VolumeSource{NFS: &corev1.NFSVolumeSource{Server: "x", Path: "/"}}},
 			wantErr: `MountVolume.SetUp failed for volume "v" : unsupported volume type`},
 	}

@@ -2,7 +2,8 @@
 // as not ready, as Kubernetes' node lifecycle controller does: the Ready
 // condition goes Unknown ("Kubelet stopped posting node status.") and the
 // node gets the node.kubernetes.io/unreachable taints. The agent sets Ready
-// again when it comes back; the taints then go.
+// again when it comes back; the taints then go. Pods on nodes with NoExecute
+// taints are evicted after their tolerations allow (eviction.go).
 package nodelifecycle
 
 import (
@@ -10,6 +11,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/minidev/mini/cluster/controller/controllerutil"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -36,11 +38,13 @@ type Config struct {
 
 // Controller watches Nodes and Leases through informers.
 type Controller struct {
-	cfg    Config
-	nodes  corelisters.NodeLister
-	leases coordlisters.LeaseLister
-	start  func(stop <-chan struct{})
-	synced func(stop <-chan struct{}) bool
+	cfg      Config
+	nodes    corelisters.NodeLister
+	pods     corelisters.PodLister
+	recorder *controllerutil.Recorder
+	leases   coordlisters.LeaseLister
+	start    func(stop <-chan struct{})
+	synced   func(stop <-chan struct{}) bool
 }
 
 // New returns a controller; Run starts it.
@@ -59,7 +63,8 @@ func New(cfg Config) *Controller {
 	}
 	all := informers.NewSharedInformerFactory(cfg.Client, 0)
 	leaseNS := informers.NewSharedInformerFactoryWithOptions(cfg.Client, 0, informers.WithNamespace(LeaseNamespace))
-	c := &Controller{cfg: cfg, nodes: all.Core().V1().Nodes().Lister(), leases: leaseNS.Coordination().V1().Leases().Lister()}
+	c := &Controller{cfg: cfg, nodes: all.Core().V1().Nodes().Lister(), leases: leaseNS.Coordination().V1().Leases().Lister(),
+		pods: all.Core().V1().Pods().Lister(), recorder: controllerutil.NewRecorder(cfg.Client, "taint-eviction-controller")}
 	c.start = func(stop <-chan struct{}) { all.Start(stop); leaseNS.Start(stop) }
 	c.synced = func(stop <-chan struct{}) bool {
 		for _, ok := range all.WaitForCacheSync(stop) {
@@ -79,6 +84,7 @@ func New(cfg Config) *Controller {
 
 // Run checks nodes every Period until ctx ends.
 func (c *Controller) Run(ctx context.Context) {
+	c.recorder.Start(ctx)
 	c.start(ctx.Done())
 	if !c.synced(ctx.Done()) {
 		return
@@ -114,6 +120,9 @@ func (c *Controller) reconcileAll(ctx context.Context) {
 		if err := c.markUnknown(ctx, n.DeepCopy()); err != nil {
 			c.cfg.Log.Error("Failed to mark node not ready", "node", n.Name, "err", err)
 		}
+	}
+	if nodes, err = c.nodes.List(labels.Everything()); err == nil {
+		c.evictPods(ctx, nodes)
 	}
 }
 

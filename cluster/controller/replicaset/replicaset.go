@@ -21,7 +21,10 @@ import (
 // Config of the ReplicaSet controller.
 type Config struct {
 	Client kubernetes.Interface
-	Log    *slog.Logger
+	// Informers, when set, is the factory shared with the other
+	// controllers; nil makes one of the controller's own.
+	Informers informers.SharedInformerFactory
+	Log       *slog.Logger
 	// Now is the clock for availability (minReadySeconds); nil is time.Now.
 	Now func() time.Time
 }
@@ -48,6 +51,9 @@ const burstReplicas = 500
 
 // New wires the controller to ReplicaSet and Pod informers.
 func New(cfg Config) *Controller {
+	if cfg.Informers == nil {
+		cfg.Informers = informers.NewSharedInformerFactory(cfg.Client, 0)
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
@@ -56,7 +62,7 @@ func New(cfg Config) *Controller {
 	}
 	c := &Controller{
 		client: cfg.Client, log: cfg.Log.With("controller", "replicaset"), now: cfg.Now,
-		factory:  informers.NewSharedInformerFactory(cfg.Client, 0),
+		factory:  cfg.Informers,
 		expect:   controllerutil.NewExpectations(cfg.Now),
 		recorder: controllerutil.NewRecorder(cfg.Client, "replicaset-controller"),
 	}

@@ -17,6 +17,7 @@ import (
 // newControlPlane is the host process `mini up` starts detached.
 func newControlPlane(g *globals) *cobra.Command {
 	var name, gateway string
+	var dnsPort int
 	cmd := &cobra.Command{
 		Use:    "controlplane",
 		Short:  "Run a cluster's control plane (started by mini up/start)",
@@ -28,19 +29,24 @@ func newControlPlane(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if dnsPort == 0 {
+				dnsPort = st.DNSPort
+			}
 			var grace time.Duration
 			if st.NodeGrace != "" {
 				grace, _ = time.ParseDuration(st.NodeGrace)
 			}
 			return controlplane.Run(cmd.Context(), controlplane.Config{
-				Dir: dir, Port: st.Port, Gateway: gateway, NodeMonitorGrace: grace,
+				Dir: dir, Port: st.Port, Gateway: gateway, DNSPort: dnsPort, NodeMonitorGrace: grace,
+				DefaultTolerationSeconds: st.DefaultTolerationSeconds, Log: g.logger().With("cluster", name),
 				SimulatedNodes: st.SimulatedNodes, SimulatedPrefix: cluster.SimulatedPrefix(name),
-				Log: g.logger().With("cluster", name), Version: version.Version,
+				Version: version.Version,
 			})
 		},
 	}
 	nameFlag(cmd, &name)
 	cmd.Flags().StringVar(&gateway, "gateway", "", "the cluster network's gateway address, where nodes reach the API")
+	cmd.Flags().IntVar(&dnsPort, "dns-port", 0, "the port of the cluster DNS (UDP and TCP) on 127.0.0.1 and the gateway; 0 takes the cluster's state")
 	return cmd
 }
 

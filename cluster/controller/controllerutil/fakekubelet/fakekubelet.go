@@ -1,6 +1,7 @@
 // Package fakekubelet stands in for a kubelet in controller tests, where
 // there is no scheduler or node agent: it marks pods Running and Ready
-// through the status subresource, as a kubelet would report them.
+// through the status subresource, as a kubelet would report them, and ends
+// them (Succeeded or Failed) on demand with MarkFinished.
 package fakekubelet
 
 import (
