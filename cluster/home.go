@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -122,6 +124,16 @@ func NetworkName(cluster string) string { return "mini-" + cluster }
 
 // NodeName is the n-th node's name (and hostname); n counts from 1.
 func NodeName(cluster string, n int) string { return fmt.Sprintf("%s-node-%d", cluster, n) }
+
+// nodeIndex is n of NodeName(cluster, n); it numbers the node's pod CIDR
+// (10.244.n.0/24). 0 when node is not named so.
+func nodeIndex(cluster, node string) int {
+	n, err := strconv.Atoi(strings.TrimPrefix(node, cluster+"-node-"))
+	if err != nil || !strings.HasPrefix(node, cluster+"-node-") {
+		return 0
+	}
+	return n
+}
 
 // ContainerName is the Docker container of a node.
 func ContainerName(node string) string { return "mini-" + node }

@@ -142,7 +142,7 @@ func (p *Provider) Up(ctx context.Context, o UpOptions) (err error) {
 		}},
 		{"Nodes", func(ctx context.Context) (string, error) {
 			known := p.rememberedRefusal(ctx)
-			fellBack, err := p.runNodes(ctx, st, caPEM, nodeTokens, created)
+			fellBack, err := p.runNodes(ctx, st, st.Nodes, caPEM, nodeTokens, created)
 			if fellBack && !known {
 				p.rememberRefusal(ctx)
 			}
@@ -230,15 +230,15 @@ func (p *Provider) writeCredentials(st *State) (caPEM []byte, nodeTokens map[str
 }
 
 // runNodes starts the node containers in parallel.
-func (p *Provider) runNodes(ctx context.Context, st *State, caPEM []byte, tokens map[string]string, created *undo) (fellBack bool, err error) {
+func (p *Provider) runNodes(ctx context.Context, st *State, nodes []string, caPEM []byte, tokens map[string]string, created *undo) (fellBack bool, err error) {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	errs := make([]error, len(st.Nodes))
-	for i, node := range st.Nodes {
+	errs := make([]error, len(nodes))
+	for i, node := range nodes {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			fb, err := p.runNode(ctx, st, i+1, node, caPEM, tokens[node], created, &mu)
+			fb, err := p.runNode(ctx, st, nodeIndex(st.Name, node), node, caPEM, tokens[node], created, &mu)
 			mu.Lock()
 			fellBack = fellBack || fb
 			mu.Unlock()

@@ -28,14 +28,12 @@ const simulatedNodeLabel, simulatedNodeValue = "mini.dev/node", "simulated"
 
 // nodeTokenFrom finds a node's token in the API's tokens: the one of the
 // identity system:node:NAME.
-func nodeTokenFrom(tokens pki.Tokens) func(string) (string, bool) {
+func nodeTokenFrom(tokens pki.Authenticator) func(string) (string, bool) {
 	return func(node string) (string, bool) {
-		for tok, id := range tokens {
-			if id.User == "system:node:"+node {
-				return tok, true
-			}
+		if tokens == nil {
+			return "", false
 		}
-		return "", false
+		return tokens.TokenFor("system:node:" + node)
 	}
 }
 

@@ -27,7 +27,7 @@ type Config struct {
 	Store    *store.Store
 	Registry *Registry
 	// Tokens authenticates bearer tokens; nil disables authentication (tests only).
-	Tokens pki.Tokens
+	Tokens pki.Authenticator
 	Log    *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time

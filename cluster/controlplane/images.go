@@ -35,7 +35,7 @@ const connectTimeout = 20 * time.Second
 // the first request, with the environment the CLI has (DOCKER_HOST, ...),
 // and tries again on the next request if Docker was unreachable.
 type imageHandler struct {
-	tokens  pki.Tokens
+	tokens  pki.Authenticator
 	log     *slog.Logger
 	connect func(ctx context.Context) (imageBackend, io.Closer, error)
 
@@ -44,7 +44,7 @@ type imageHandler struct {
 	closer  io.Closer
 }
 
-func newImageHandler(tokens pki.Tokens, log *slog.Logger) *imageHandler {
+func newImageHandler(tokens pki.Authenticator, log *slog.Logger) *imageHandler {
 	return &imageHandler{tokens: tokens, log: log, connect: func(ctx context.Context) (imageBackend, io.Closer, error) {
 		c, err := docker.New(ctx)
 		if err != nil {
