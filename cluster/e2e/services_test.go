@@ -183,8 +183,13 @@ func TestServices(t *testing.T) {
 				t.Errorf("%s resolved in a pod to %s, want %s", tc.name, out, tc.want)
 			}
 		}
-		if out := lookup("nope"); !strings.Contains(out, "no such host") {
-			t.Errorf("nope resolved to %s, want no such host", out)
+		// The test server answers 502 when a name does not resolve.
+		if out := lookup("nope"); out != "exit 1" {
+			t.Errorf("nope resolved to %s, want a failed lookup", out)
+		}
+		out, _, _ := p.exec(t, "shell-dns", false, "", "nslookup", "nope.default.svc.cluster.local", "10.96.0.10")
+		if !strings.Contains(out, "NXDOMAIN") {
+			t.Errorf("nslookup of a missing name:\n%s\nwant NXDOMAIN", out)
 		}
 		// The service by name, through the proxy, from a pod.
 		out, _, code := p.exec(t, "shell-dns", false, "", "sh", "-c", "wget -qO- http://$(nslookup web.default.svc.cluster.local 10.96.0.10 | awk '/^Address: /{print $2}' | tail -1)/")
