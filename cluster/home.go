@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/minidev/mini/cluster/docker"
 )
 
 // MaxNodes is the most nodes a cluster may have: each node is a container
@@ -78,6 +80,8 @@ type State struct {
 	DefaultTolerationSeconds int64 `json:"defaultTolerationSeconds,omitempty"`
 	// SimulatedNodes is how many nodes the control plane simulates.
 	SimulatedNodes int `json:"simulatedNodes,omitempty"`
+	// Publish are the host ports mapped to NodePorts on the first node.
+	Publish []docker.PortMapping `json:"publish,omitempty"`
 }
 
 // Files of a cluster directory.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,6 +33,28 @@ type UpOptions struct {
 	DefaultTolerationSeconds int64
 	// SimulatedNodes adds nodes the control plane simulates (no containers).
 	SimulatedNodes int
+	// Publish maps 127.0.0.1 ports of the host to NodePorts on the first
+	// node, as kind's extraPortMappings: "8080:30080" or "5353:30053/udp".
+	Publish []string
+}
+
+// ParsePublish reads --publish values: HOSTPORT:NODEPORT[/tcp|/udp].
+func ParsePublish(values []string) ([]docker.PortMapping, error) {
+	var out []docker.PortMapping
+	for _, v := range values {
+		spec, proto, _ := strings.Cut(v, "/")
+		if proto == "" {
+			proto = "tcp"
+		}
+		h, n, ok := strings.Cut(spec, ":")
+		host, err1 := strconv.Atoi(h)
+		node, err2 := strconv.Atoi(n)
+		if !ok || err1 != nil || err2 != nil || (proto != "tcp" && proto != "udp") || host < 1 || host > 65535 || node < 1 || node > 65535 {
+			return nil, fmt.Errorf("--publish %q: want HOSTPORT:NODEPORT or HOSTPORT:NODEPORT/udp, for example 8080:30080", v)
+		}
+		out = append(out, docker.PortMapping{HostPort: host, NodePort: node, Protocol: proto})
+	}
+	return out, nil
 }
 
 // ErrAlreadyUp is returned (wrapped) by Up for a cluster that is running.
@@ -41,6 +64,10 @@ var ErrAlreadyUp = errors.New("already up")
 // created and leaves what existed before untouched.
 func (p *Provider) Up(ctx context.Context, o UpOptions) (err error) {
 	if err := ValidateName(o.Name); err != nil {
+		return err
+	}
+	publish, err := ParsePublish(o.Publish)
+	if err != nil {
 		return err
 	}
 	if err := ValidateNodes(o.Nodes); err != nil {
@@ -72,6 +99,7 @@ func (p *Provider) Up(ctx context.Context, o UpOptions) (err error) {
 		st.NodeGrace = o.NodeMonitorGrace.String()
 	}
 	st.DefaultTolerationSeconds = o.DefaultTolerationSeconds
+	st.Publish = publish
 	for i := 1; i <= o.Nodes; i++ {
 		st.Nodes = append(st.Nodes, NodeName(o.Name, i))
 	}
@@ -265,7 +293,7 @@ func (p *Provider) runNode(ctx context.Context, st *State, index int, node strin
 	}
 	fb, err := p.Docker.RunNode(ctx, docker.NodeSpec{
 		Name: ContainerName(node), Hostname: node, Image: st.Image, Network: st.Network,
-		Labels: labels, Cmd: []string{"agent"}, Volume: vol,
+		Labels: labels, Cmd: []string{"agent"}, Volume: vol, Publish: publishedOn(st, index),
 		Env: map[string]string{
 			"MINI_NODE_NAME":  node,
 			"MINI_API_PORT":   strconv.Itoa(st.Port),
@@ -280,6 +308,15 @@ func (p *Provider) runNode(ctx context.Context, st *State, index int, node strin
 		mu.Unlock()
 	}
 	return fb, err
+}
+
+// publishedOn is what the node numbered index publishes: the first node
+// carries the cluster's --publish ports.
+func publishedOn(st *State, index int) []docker.PortMapping {
+	if index == 1 {
+		return st.Publish
+	}
+	return nil
 }
 
 // freePort picks a free TCP port on 127.0.0.1 (never a fixed one: two

@@ -6,10 +6,12 @@ import (
 	"maps"
 	"net/netip"
 	"slices"
+	"strconv"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/api/types/network"
+	"github.com/docker/go-connections/nat"
 )
 
 // NodeStateDir is where a node keeps its state; NodeSpec.Volume is mounted
@@ -26,6 +28,15 @@ type NodeSpec struct {
 	Env      map[string]string
 	Cmd      []string // arguments to the ENTRYPOINT, e.g. ["agent"]
 	Volume   string   // named volume mounted at NodeStateDir; "" for none
+	// Publish maps ports of 127.0.0.1 on the host to the node (docker run
+	// -p 127.0.0.1:HOST:NODE/PROTO), for NodePorts reached from the host.
+	Publish []PortMapping
+}
+
+// PortMapping is one published port.
+type PortMapping struct {
+	HostPort, NodePort int
+	Protocol           string // "tcp" or "udp"
 }
 
 // RunNode creates and starts a node container: restart policy
@@ -90,12 +101,19 @@ func nodeConfig(spec NodeSpec, privileged bool) (*container.Config, *container.H
 	for _, k := range slices.Sorted(maps.Keys(spec.Env)) {
 		env = append(env, k+"="+spec.Env[k])
 	}
+	exposed, bindings := nat.PortSet{}, nat.PortMap{}
+	for _, m := range spec.Publish {
+		port := nat.Port(fmt.Sprintf("%d/%s", m.NodePort, m.Protocol))
+		exposed[port] = struct{}{}
+		bindings[port] = append(bindings[port], nat.PortBinding{HostIP: "127.0.0.1", HostPort: strconv.Itoa(m.HostPort)})
+	}
 	cfg := &container.Config{
-		Hostname: spec.Hostname,
-		Image:    spec.Image,
-		Env:      env,
-		Cmd:      spec.Cmd,
-		Labels:   labels,
+		ExposedPorts: exposed,
+		Hostname:     spec.Hostname,
+		Image:        spec.Image,
+		Env:          env,
+		Cmd:          spec.Cmd,
+		Labels:       labels,
 		// Docker's default stop signal; the agent shuts pods down on it.
 		StopSignal: "SIGTERM",
 	}
@@ -105,6 +123,7 @@ func nodeConfig(spec NodeSpec, privileged bool) (*container.Config, *container.H
 		NetworkMode:   container.NetworkMode(spec.Network),
 		RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyUnlessStopped},
 		Init:          &noInit,
+		PortBindings:  bindings,
 		// exec: the agent may run helpers from them; Docker's default is noexec.
 		Tmpfs: map[string]string{
 			"/run": "rw,nosuid,nodev,exec,mode=755",

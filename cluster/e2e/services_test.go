@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -29,7 +30,8 @@ func TestServices(t *testing.T) {
 	e := newEnv(t)
 	ensureTestImages(t)
 	name := uniqueName("svc")
-	e.up(name, "--nodes", "3")
+	published := freeHostPort(t)
+	e.up(name, "--nodes", "3", "--publish", fmt.Sprintf("%d:30080", published))
 	p := &podEnv{t: t, c: e.client(name), cfg: e.restConfig(name), nsName: "default"}
 	p.nodes = []string{name + "-node-1", name + "-node-2", name + "-node-3"}
 	waitNodes(t, p.c, time.Minute, "3 Ready nodes", allReady(3))
@@ -90,6 +92,19 @@ func TestServices(t *testing.T) {
 		t.Logf("host -> %s:%d: %v", nodeIP, nodePort, seen)
 		if seen["hello from web-a"] == 0 || seen["hello from web-b"] == 0 {
 			t.Errorf("answers %v, want both pods", seen)
+		}
+	})
+
+	t.Run("--publish: the NodePort on 127.0.0.1", func(t *testing.T) {
+		hc := &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+		resp, err := hc.Get(fmt.Sprintf("http://127.0.0.1:%d/", published))
+		if err != nil {
+			t.Fatalf("GET 127.0.0.1:%d (published to NodePort %d): %v", published, nodePort, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.HasPrefix(string(body), "hello from web-") {
+			t.Errorf("127.0.0.1:%d answered %q", published, body)
 		}
 	})
 
@@ -262,6 +277,17 @@ func statefulSet(name string, n int32) *appsv1.StatefulSet {
 			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: pod.Labels}, Spec: pod.Spec},
 		},
 	}
+}
+
+// freeHostPort is a TCP port free on 127.0.0.1 now.
+func freeHostPort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }
 
 func firstLine(s string) string {

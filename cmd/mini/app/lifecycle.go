@@ -61,6 +61,7 @@ func newUp(g *globals) *cobra.Command {
 	cmd.Flags().DurationVar(&o.NodeMonitorGrace, "node-monitor-grace", 0, "how long a node may miss heartbeats before it is NotReady (default 40s)")
 	cmd.Flags().Int64Var(&o.DefaultTolerationSeconds, "default-toleration-seconds", 0, "how long pods stay on a NotReady or unreachable node before eviction (default 300)")
 	cmd.Flags().BoolVar(&openUI, "ui", false, "open the dashboard (mini ui) once the cluster is ready")
+	cmd.Flags().StringArrayVar(&o.Publish, "publish", nil, "map 127.0.0.1:HOSTPORT to NODEPORT on the first node, as kind's extraPortMappings (HOSTPORT:NODEPORT[/udp], repeatable)")
 	cmd.Flags().IntVar(&o.SimulatedNodes, "simulated-nodes", 0, fmt.Sprintf("add nodes the control plane simulates, without containers: their pods go Running with fake IPs and no processes (0 to %d)", cluster.MaxSimulatedNodes))
 	return cmd
 }
