@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -105,6 +107,33 @@ func TestServices(t *testing.T) {
 		resp.Body.Close()
 		if !strings.HasPrefix(string(body), "hello from web-") {
 			t.Errorf("127.0.0.1:%d answered %q", published, body)
+		}
+	})
+
+	t.Run("mini port-forward svc/web from the host", func(t *testing.T) {
+		local := freeHostPort(t)
+		cmd := exec.Command(binary, "port-forward", "--name", name, "svc/web", fmt.Sprintf("%d:80", local))
+		cmd.Env = append(os.Environ(), "MINI_HOME="+e.home, "KUBECONFIG="+e.kube)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+		hc := &http.Client{Timeout: 3 * time.Second}
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			resp, err := hc.Get(fmt.Sprintf("http://127.0.0.1:%d/", local))
+			if err == nil {
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if !strings.HasPrefix(string(body), "hello from web-") {
+					t.Errorf("through mini port-forward svc/web: %q", body)
+				}
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("127.0.0.1:%d (mini port-forward svc/web) never answered: %v", local, err)
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
 	})
 

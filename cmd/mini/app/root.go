@@ -48,7 +48,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		newApply(g), newGet(g), newDescribe(g), newDelete(g), newUI(g),
 		newLogs(g),
 		newExec(g),
-		newScale(g), newRollout(g), newNode(g),
+		newScale(g), newRollout(g), newNode(g), newPortForward(g),
 	)
 	if err := root.ExecuteContext(ctx); err != nil {
 		// mini exec exits with the remote command's code, as kubectl does.

@@ -109,3 +109,22 @@ func exitCode(err error) (int, bool) {
 	}
 	return 0, false
 }
+
+func newPortForward(g *globals) *cobra.Command {
+	var f objectFlags
+	cmd := &cobra.Command{
+		Use:     "port-forward pod/NAME|svc/NAME LOCAL:REMOTE...",
+		Short:   "Forward ports of 127.0.0.1 to a pod, or to a ready pod of a Service (kubectl port-forward)",
+		Example: "  mini port-forward svc/web 8080:80\n  mini port-forward pod/web-0 9090:8080",
+		Args:    cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.objects(f.cluster)
+			if err != nil {
+				return err
+			}
+			return c.PortForward(cmd.Context(), f.namespace, args[0], args[1:], nil)
+		},
+	}
+	f.add(cmd)
+	return cmd
+}
