@@ -80,7 +80,7 @@ const (
 // it must stay above the live heap at issue 5's scale (10,000 pods on 1000
 // nodes: about 250 MB), or the collector runs back to back and takes the
 // CPU the API needs.
-const memoryLimit = 400 << 20
+const memoryLimit = 320 << 20
 
 // Run serves until ctx ends.
 func Run(ctx context.Context, cfg Config) error {

@@ -212,6 +212,10 @@ func (s *Simulator) heartbeat(ctx context.Context, i int) error {
 		return err
 	}
 	if !ready(node) {
+		// Read afresh: the informer's copy may be behind.
+		if node, err = s.cfg.Client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{}); err != nil {
+			return err
+		}
 		if err := s.writeStatus(ctx, node); err != nil {
 			return err
 		}
