@@ -2,6 +2,10 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +13,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 )
 
@@ -195,5 +200,107 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 			t.Fatalf("timed out after %s waiting for %s", timeout, what)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestRollingUpdateWithoutErrors: a Deployment with maxUnavailable 0 is
+// restarted while a client calls its Service (NodePort, a new connection
+// each time) every 50 ms: not one call fails. The pods drain as
+// Kubernetes users make them: a preStop sleep keeps a terminating pod
+// serving until the proxies have dropped it.
+func TestRollingUpdateWithoutErrors(t *testing.T) {
+	e := newEnv(t)
+	ensureTestImages(t)
+	name := uniqueName("roll")
+	e.up(name, "--nodes", "3")
+	p := &podEnv{t: t, c: e.client(name), cfg: e.restConfig(name), nsName: "default"}
+	waitNodes(t, p.c, time.Minute, "3 Ready nodes", allReady(3))
+	ctx := context.Background()
+	pod := serverPod("", "")
+	pod.Spec.TerminationGracePeriodSeconds = ptr.To[int64](10)
+	pod.Spec.Containers[0].Lifecycle = &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: 2}}}
+	labels := map[string]string{"app": "roll"}
+	d := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "roll"},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To[int32](3),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Strategy: appsv1.DeploymentStrategy{Type: appsv1.RollingUpdateDeploymentStrategyType, RollingUpdate: &appsv1.RollingUpdateDeployment{
+				MaxUnavailable: ptr.To(intstr.FromInt32(0)), MaxSurge: ptr.To(intstr.FromInt32(1)),
+			}},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: pod.Spec},
+		},
+	}
+	if _, err := p.c.AppsV1().Deployments("default").Create(ctx, d, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "roll"}, Spec: corev1.ServiceSpec{
+		Type: corev1.ServiceTypeNodePort, Selector: labels,
+		Ports: []corev1.ServicePort{{Port: 80, TargetPort: intstr.FromString("http")}}}}
+	svc, err := p.c.CoreV1().Services("default").Create(ctx, svc, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.must("rollout", "status", "--name", name, "deploy/roll", "--timeout", "2m")
+	p.waitSlice(t, "roll", 3)
+	url := fmt.Sprintf("http://%s:%d/hostname", p.nodeIP(t, name+"-node-1"), svc.Spec.Ports[0].NodePort)
+	hc := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	call := func() (string, error) {
+		resp, err := hc.Get(url)
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			return "", fmt.Errorf("status %s", resp.Status)
+		}
+		return strings.TrimSpace(string(b)), err
+	}
+	waitFor(t, 30*time.Second, "the NodePort answering", func() bool { _, err := call(); return err == nil })
+
+	stop := make(chan struct{})
+	type result struct {
+		calls, failed int
+		pods          map[string]bool
+		errs          []string
+	}
+	done := make(chan result)
+	go func() {
+		r := result{pods: map[string]bool{}}
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				done <- r
+				return
+			case <-tick.C:
+			}
+			r.calls++
+			host, err := call()
+			if err != nil {
+				r.failed++
+				if len(r.errs) < 5 {
+					r.errs = append(r.errs, err.Error())
+				}
+				continue
+			}
+			r.pods[host] = true
+		}
+	}()
+	time.Sleep(500 * time.Millisecond)
+	began := time.Now()
+	e.must("rollout", "restart", "--name", name, "deploy/roll")
+	e.must("rollout", "status", "--name", name, "deploy/roll", "--timeout", "3m")
+	time.Sleep(time.Second)
+	close(stop)
+	r := <-done
+	t.Logf("rollout restart took %s; %d calls every 50 ms, %d failed, answered by %d pods", time.Since(began).Round(time.Millisecond), r.calls, r.failed, len(r.pods))
+	if r.failed > 0 {
+		t.Errorf("%d of %d calls failed during the rolling update: %v", r.failed, r.calls, r.errs)
+	}
+	if len(r.pods) < 6 {
+		t.Errorf("answers came from %d pods, want the 3 old and the 3 new", len(r.pods))
 	}
 }
