@@ -30,6 +30,17 @@ func TestWorkloadsOnRealNodes(t *testing.T) {
 	p := &podEnv{t: t, c: e.client(name), cfg: e.restConfig(name), nsName: "default"}
 	waitNodes(t, p.c, time.Minute, "2 Ready nodes", allReady(2))
 	ctx := context.Background()
+	// A CronJob every minute, made first: it fires while the rest runs.
+	cron := &batchv1.CronJob{
+		ObjectMeta: metav1.ObjectMeta{Name: "tick"},
+		Spec: batchv1.CronJobSpec{Schedule: "*/1 * * * *", JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{
+			Template: corev1.PodTemplateSpec{Spec: busyboxPod("", "", corev1.RestartPolicyNever, "echo tick").Spec},
+		}}},
+	}
+	if _, err := p.c.BatchV1().CronJobs("default").Create(ctx, cron, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cronCreated := time.Now()
 
 	t.Run("StatefulSet starts in order with stable names", func(t *testing.T) {
 		if _, err := p.c.AppsV1().StatefulSets("default").Create(ctx, statefulSet("web", 3), metav1.CreateOptions{}); err != nil {
@@ -103,6 +114,14 @@ func TestWorkloadsOnRealNodes(t *testing.T) {
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
+	})
+
+	t.Run("CronJob fires", func(t *testing.T) {
+		waitFor(t, 90*time.Second, "a Job of the CronJob completed", func() bool {
+			c, err := p.c.BatchV1().CronJobs("default").Get(ctx, "tick", metav1.GetOptions{})
+			return err == nil && c.Status.LastSuccessfulTime != nil
+		})
+		t.Logf("the CronJob's first Job completed %s after the CronJob was made", time.Since(cronCreated).Round(time.Second))
 	})
 
 	t.Run("a killed node's pods come back elsewhere", func(t *testing.T) {
