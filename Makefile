@@ -36,7 +36,7 @@ deps:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux diffutils busybox-static)
 
 e2e: build deps
-	MINI_BINARY=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 20m ./cluster/docker/ ./nodeimage/ ./cluster/e2e/...
+	MINI_BINARY=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 30m ./cluster/docker/ ./nodeimage/ ./cluster/e2e/...
 
 ## bench: lifecycle, API, watch and memory against baselines of the same run (bench-results.json)
 bench: build
