@@ -119,9 +119,11 @@ func TestUI(t *testing.T) {
 	applyDeployment(t, e, name, "1")
 	waitPods(t, c, 30*time.Second, "6 Running pods", running(6, "1"))
 
+	began := time.Now()
 	u := startUI(t, e, name)
 	u.keys("3") // the Pods view
 	u.wait(15*time.Second, "6 Running web pods", func(s string) bool { return strings.Count(s, "Running") >= 6 && strings.Contains(s, "web-") })
+	t.Logf("the pods view showed the 6 Running pods %s after tmux started mini ui (tmux itself included)", time.Since(began).Round(time.Millisecond))
 	before := map[string]bool{}
 	for _, p := range waitPods(t, c, time.Second, "pods", running(6, "1")) {
 		before[p.Name] = true
