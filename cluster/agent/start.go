@@ -297,16 +297,15 @@ func (p *pods) containerSpec(pod *corev1.Pod, st *podState, c *ctr, spec *corev1
 		info.PodIP = st.sandbox.IP.String()
 		info.PodIPs = []string{info.PodIP}
 	}
-	env, err := podspec.Env(pod, spec, img.Config.Env, info, p.alloc, p.lookup)
-	if err != nil {
-		return runtime.Spec{}, nil, err
-	}
 	// $(VAR) in command and args sees the pod's variables, not the
-	// image's (the kubelet expands before the runtime merges those).
+	// image's (the kubelet expands before the runtime merges those): the
+	// pod's are resolved once (their configMap and secret reads with them),
+	// then laid over the image's.
 	own, err := podspec.Env(pod, spec, nil, info, p.alloc, p.lookup)
 	if err != nil {
 		return runtime.Spec{}, nil, err
 	}
+	env := podspec.MergeEnv(img.Config.Env, own)
 	args, err := podspec.Command(spec, img.Config.Entrypoint, img.Config.Cmd, own)
 	if err != nil {
 		return runtime.Spec{}, nil, err

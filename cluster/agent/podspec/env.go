@@ -65,15 +65,20 @@ func Env(pod *corev1.Pod, c *corev1.Container, imageEnv []string, info PodInfo, 
 		}
 		vars.set(ev.Name, value)
 	}
+	return MergeEnv(imageEnv, vars.list()), nil
+}
+
+// MergeEnv is the image's environment overridden by the container's (both
+// NAME=value lists): a name keeps the place it first had.
+func MergeEnv(imageEnv, containerEnv []string) []string {
 	env := newOrderedEnv()
-	for _, kv := range imageEnv {
-		k, v, _ := strings.Cut(kv, "=")
-		env.set(k, v)
+	for _, list := range [][]string{imageEnv, containerEnv} {
+		for _, kv := range list {
+			k, v, _ := strings.Cut(kv, "=")
+			env.set(k, v)
+		}
 	}
-	for _, k := range vars.names {
-		env.set(k, vars.values[k])
-	}
-	return env.list(), nil
+	return env.list()
 }
 
 type envResolver struct {
